@@ -1,0 +1,149 @@
+//! `vera info`: what a network is — sizes, shapes, layers, ReLUs.
+
+use crate::network::{load_with, Layer, LayerKind, LoadOptions, Network, Units};
+use clap::Args;
+use serde_json::json;
+use std::path::PathBuf;
+
+/// Describe a network: inputs, outputs, layers and ReLU count.
+///
+/// The layers shown are the ones the engines see, after consecutive affine maps are folded.
+///
+/// Example: vera info benchmarks/acasxu/onnx/ACASXU_run2a_1_1_batch_2000.onnx --json
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// The network: .onnx, .onnx.gz, .nnet or .nnet.gz.
+    pub network: PathBuf,
+    /// Describe the raw-unit network of a .nnet file (input clipping and normalisation and
+    /// output scaling as explicit layers).
+    #[arg(long)]
+    pub raw_units: bool,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
+    let units = if args.raw_units {
+        Units::Raw
+    } else {
+        Units::Normalized
+    };
+    let read = load_with(&args.network, LoadOptions { units })?;
+    let net = read.folded();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&describe(&read, &net))?);
+    } else {
+        print_text(&read, &net);
+    }
+    Ok(())
+}
+
+fn layer_json(net: &Network, i: usize, layer: &Layer) -> serde_json::Value {
+    json!({
+        "kind": layer.kind_name(),
+        "inputs": net.layer_input_size(i),
+        "outputs": layer.output_size(),
+        "shape": layer.output_shape,
+        "origin": layer.origin,
+    })
+}
+
+/// The stable JSON shape of `vera info --json`.
+fn describe(read: &Network, net: &Network) -> serde_json::Value {
+    let p = net.provenance();
+    json!({
+        "path": p.path.as_ref().map(|p| p.display().to_string()),
+        "format": p.format,
+        "precision": p.precision,
+        "opset": p.opset,
+        "units": p.units,
+        "inputs": net.num_inputs(),
+        "outputs": net.num_outputs(),
+        "relus": net.num_relus(),
+        "relu_layers": net.relu_layer_widths(),
+        "input_shape": net.input_shape(),
+        "output_shape": net.output_shape(),
+        "input_name": p.input_name,
+        "output_name": p.output_name,
+        "layers": net.layers().iter().enumerate().map(|(i, l)| layer_json(net, i, l)).collect::<Vec<_>>(),
+        "layers_as_read": read.layers().len(),
+        "normalization": p.normalization,
+    })
+}
+
+fn print_text(read: &Network, net: &Network) {
+    let p = net.provenance();
+    if let Some(path) = &p.path {
+        println!("network   {}", path.display());
+    }
+    let opset = p.opset.map(|o| format!(" opset {o},")).unwrap_or_default();
+    let precision = match p.precision {
+        crate::network::Precision::F32 => "float32",
+        crate::network::Precision::F64 => "float64",
+    };
+    let format = match p.format {
+        crate::network::Format::Onnx => "onnx",
+        crate::network::Format::Nnet => "nnet",
+        crate::network::Format::Memory => "memory",
+    };
+    println!("format    {format}{opset} {precision}");
+    println!(
+        "inputs    {:<5} shape {:?}, '{}'",
+        net.num_inputs(),
+        net.input_shape(),
+        p.input_name
+    );
+    println!(
+        "outputs   {:<5} shape {:?}, '{}'",
+        net.num_outputs(),
+        net.output_shape(),
+        p.output_name
+    );
+    let widths = net.relu_layer_widths();
+    println!(
+        "relus     {:<5} in {} layers {widths:?}",
+        net.num_relus(),
+        widths.len()
+    );
+    if let Some(n) = &p.normalization {
+        let units = match p.units {
+            Units::Raw => "raw units (normalisation applied by the layers below)",
+            Units::Normalized => "normalised units (--raw-units to apply the file's normalisation)",
+        };
+        println!("units     {units}");
+        println!(
+            "          input min {:?} max {:?}",
+            n.input_min, n.input_max
+        );
+        println!(
+            "          input mean {:?} range {:?}",
+            n.input_mean, n.input_range
+        );
+        println!(
+            "          output mean {} range {}",
+            n.output_mean, n.output_range
+        );
+    }
+    println!(
+        "layers    {} ({} as read, consecutive affine maps folded)",
+        net.layers().len(),
+        read.layers().len()
+    );
+    for (i, layer) in net.layers().iter().enumerate() {
+        let detail = match &layer.kind {
+            LayerKind::Affine(a) => format!("{} nonzero weights", a.weights.nonzeros()),
+            _ => String::new(),
+        };
+        let mut origin = layer.origin.clone();
+        if origin.chars().count() > 48 {
+            origin = origin.chars().take(45).collect::<String>() + "...";
+        }
+        println!(
+            "  {i:>3}  {:<7} {:>6} -> {:<6} {detail:<22} {origin}",
+            layer.kind_name(),
+            net.layer_input_size(i),
+            layer.output_size()
+        );
+    }
+}

@@ -1,0 +1,197 @@
+//! Concrete execution of a network in f32 (as onnxruntime computes), f64, or exact rationals.
+
+use super::layer::{ElementwiseOp, LayerKind};
+use super::Network;
+use num_rational::BigRational;
+use num_traits::{ToPrimitive, Zero};
+use std::fmt::Debug;
+
+/// A number type a network can be evaluated in.
+///
+/// Weights are stored as f64; `from_f64` is exact for f64 and rationals and rounds to nearest
+/// for f32 (exact for weights read from float32 files).
+pub trait Scalar: Clone + Debug + PartialOrd {
+    fn from_f64(x: f64) -> Self;
+    fn zero() -> Self;
+    fn add(&self, other: &Self) -> Self;
+    fn mul(&self, other: &Self) -> Self;
+    fn div(&self, other: &Self) -> Self;
+    /// The nearest f64, for reporting.
+    fn to_f64(&self) -> f64;
+}
+
+impl Scalar for f32 {
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+    fn zero() -> Self {
+        0.0
+    }
+    fn add(&self, other: &Self) -> Self {
+        self + other
+    }
+    fn mul(&self, other: &Self) -> Self {
+        self * other
+    }
+    fn div(&self, other: &Self) -> Self {
+        self / other
+    }
+    fn to_f64(&self) -> f64 {
+        f64::from(*self)
+    }
+}
+
+impl Scalar for f64 {
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+    fn zero() -> Self {
+        0.0
+    }
+    fn add(&self, other: &Self) -> Self {
+        self + other
+    }
+    fn mul(&self, other: &Self) -> Self {
+        self * other
+    }
+    fn div(&self, other: &Self) -> Self {
+        self / other
+    }
+    fn to_f64(&self) -> f64 {
+        *self
+    }
+}
+
+impl Scalar for BigRational {
+    /// Exact: every finite f64 is a dyadic rational. [`Network::new`] rejects non-finite
+    /// constants, so the fallback to zero is never taken for a network's weights.
+    fn from_f64(x: f64) -> Self {
+        BigRational::from_float(x).unwrap_or_else(<BigRational as Zero>::zero)
+    }
+    fn zero() -> Self {
+        <BigRational as Zero>::zero()
+    }
+    fn add(&self, other: &Self) -> Self {
+        self + other
+    }
+    fn mul(&self, other: &Self) -> Self {
+        self * other
+    }
+    /// Divisors come from [`Network::new`]-checked constants, which are never zero.
+    fn div(&self, other: &Self) -> Self {
+        if other.is_zero() {
+            return <BigRational as Zero>::zero();
+        }
+        self / other
+    }
+    fn to_f64(&self) -> f64 {
+        rational_to_f64(self)
+    }
+}
+
+/// The f64 nearest to a rational (num-rational rounds correctly).
+pub fn rational_to_f64(r: &BigRational) -> f64 {
+    ToPrimitive::to_f64(r).unwrap_or(f64::NAN)
+}
+
+/// Which ReLUs are active (pre-activation strictly positive) for one input, layer by layer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ActivationPattern {
+    pub layers: Vec<Vec<bool>>,
+}
+
+impl ActivationPattern {
+    /// Number of active ReLUs over all layers.
+    pub fn active_count(&self) -> usize {
+        self.layers.iter().flatten().filter(|a| **a).count()
+    }
+}
+
+/// Why an evaluation could not run.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EvalError {
+    #[error("the network takes {expected} input values, got {got}")]
+    InputLength { expected: usize, got: usize },
+}
+
+impl Network {
+    /// Evaluates the network on a flat (row-major) input.
+    pub fn eval<T: Scalar>(&self, input: &[T]) -> Result<Vec<T>, EvalError> {
+        self.run(input, None)
+    }
+
+    /// Evaluates the network and records which ReLUs are active.
+    pub fn eval_traced<T: Scalar>(
+        &self,
+        input: &[T],
+    ) -> Result<(Vec<T>, ActivationPattern), EvalError> {
+        let mut pattern = ActivationPattern::default();
+        let out = self.run(input, Some(&mut pattern))?;
+        Ok((out, pattern))
+    }
+
+    fn run<T: Scalar>(
+        &self,
+        input: &[T],
+        mut pattern: Option<&mut ActivationPattern>,
+    ) -> Result<Vec<T>, EvalError> {
+        if input.len() != self.num_inputs() {
+            return Err(EvalError::InputLength {
+                expected: self.num_inputs(),
+                got: input.len(),
+            });
+        }
+        let mut x = input.to_vec();
+        for layer in self.layers() {
+            x = match &layer.kind {
+                LayerKind::Affine(a) => (0..a.weights.rows())
+                    .map(|r| {
+                        let dot = a
+                            .weights
+                            .row(r)
+                            .iter()
+                            .zip(&x)
+                            .fold(T::zero(), |acc, (w, v)| acc.add(&T::from_f64(*w).mul(v)));
+                        dot.add(&T::from_f64(a.bias[r]))
+                    })
+                    .collect(),
+                LayerKind::Elementwise(e) => x
+                    .iter()
+                    .zip(&e.operand)
+                    .map(|(v, c)| {
+                        let c = T::from_f64(*c);
+                        match e.op {
+                            ElementwiseOp::Add => v.add(&c),
+                            ElementwiseOp::Mul => v.mul(&c),
+                            ElementwiseOp::Div => v.div(&c),
+                        }
+                    })
+                    .collect(),
+                LayerKind::Relu => {
+                    let zero = T::zero();
+                    if let Some(p) = pattern.as_deref_mut() {
+                        p.layers.push(x.iter().map(|v| *v > zero).collect());
+                    }
+                    x.into_iter()
+                        .map(|v| if v > zero { v } else { zero.clone() })
+                        .collect()
+                }
+                LayerKind::Clamp(c) => x
+                    .into_iter()
+                    .zip(c.lower.iter().zip(&c.upper))
+                    .map(|(v, (lo, hi))| {
+                        let (lo, hi) = (T::from_f64(*lo), T::from_f64(*hi));
+                        if v < lo {
+                            lo
+                        } else if v > hi {
+                            hi
+                        } else {
+                            v
+                        }
+                    })
+                    .collect(),
+            };
+        }
+        Ok(x)
+    }
+}
