@@ -8,11 +8,11 @@
 # Options: --output PATH (default tests/fixtures/reference-outputs.json);
 #          --check (regenerate in memory and exit 1 if the committed fixture differs).
 #
-# Networks: ACAS Xu 1_1, 2_3, 3_3, 4_2, 5_9 (60 inputs each) and the VNN-COMP smoke tests
+# Networks: all 45 ACAS Xu networks (12 inputs each) and the VNN-COMP smoke tests
 # test_nano, test_tiny, test_small, test_sat, test_unsat (20 inputs each).
 # Inputs: ACAS Xu nets take 5 normalised inputs; they are drawn uniformly from the normalised
 # input domain (from the .nnet header: (min - mean) / range .. (max - mean) / range), widened by
-# 10% of its width (5% on each side), and 8 of the 60 are corners of that widened box. Smoke-test
+# 10% of its width (5% on each side), and 4 of the 12 are corners of that widened box. Smoke-test
 # inputs are uniform in [-2, 2]. Each network has its own fixed seed (SEED + index), so the
 # fixture is reproducible. Every input is a float32 array of the model's declared input shape
 # (dynamic dimensions = 1), run one sample at a time on the CPU provider, one thread, graph
@@ -36,9 +36,9 @@ GENERATOR = "scripts/reference-outputs.py"
 DEFAULT_OUTPUT = "tests/fixtures/reference-outputs.json"
 SEED = 20240611
 
-ACAS_NETS = ["1_1", "2_3", "3_3", "4_2", "5_9"]
-ACAS_SAMPLES = 60
-ACAS_CORNERS = 8
+ACAS_NETS = [f"{a}_{b}" for a in range(1, 6) for b in range(1, 10)]  # all 45
+ACAS_SAMPLES = 12
+ACAS_CORNERS = 4
 ACAS_WIDEN = 0.10  # total widening of each input interval, as a fraction of its width
 SMOKE_NETS = ["test_nano", "test_tiny", "test_small", "test_sat", "test_unsat"]
 SMOKE_SAMPLES = 20

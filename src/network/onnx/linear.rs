@@ -53,13 +53,15 @@ impl Lowering<'_> {
             [n] if as_row => (1, *n),
             [n] => (*n, 1),
             [r, k] => (*r, *k),
-            other => return Err(self.error(
-                node,
-                OnnxErrorKind::UnsupportedUse,
-                format!(
+            other => {
+                return Err(self.error(
+                    node,
+                    OnnxErrorKind::UnsupportedUse,
+                    format!(
                     "the constant operand has shape {other:?}; vera supports 1-D or 2-D weights"
                 ),
-            )),
+                ))
+            }
         };
         Ok(ConstMatrix {
             rows,

@@ -73,13 +73,15 @@ impl Lowering<'_> {
                 }
                 0 if !allow_zero => match shape.get(i) {
                     Some(&s) => out.push(s),
-                    None => return Err(self.error(
-                        node,
-                        OnnxErrorKind::Shape,
-                        format!(
+                    None => {
+                        return Err(self.error(
+                            node,
+                            OnnxErrorKind::Shape,
+                            format!(
                             "target shape {target:?} copies dimension {i}, which {shape:?} lacks"
                         ),
-                    )),
+                        ))
+                    }
                 },
                 d if d >= 0 => out.push(d as usize),
                 _ => {

@@ -127,10 +127,12 @@ pub fn decode(t: &TensorProto) -> Result<ConstTensor, String> {
                 None => t.int32_data.iter().map(|v| *v as i64).collect(),
             })
         }
-        Ok(other) => return Err(format!(
+        Ok(other) => {
+            return Err(format!(
             "has element type {}, which vera does not support (float, double, int64, int32, bool)",
             other.as_str_name()
-        )),
+        ))
+        }
         Err(_) => return Err(format!("has an unknown element type {data_type}")),
     };
     let tensor = ConstTensor { shape, data };

@@ -1,0 +1,91 @@
+//! Helpers shared by the integration tests: paths, fetched benchmarks, reference fixtures.
+#![allow(dead_code)]
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under the repository root.
+pub fn repo(path: &str) -> PathBuf {
+    root().join(path)
+}
+
+/// The fetched ACAS Xu benchmark folder; fails loudly (never skips) when it is missing.
+pub fn acasxu() -> PathBuf {
+    let dir = repo("benchmarks/acasxu");
+    assert!(
+        dir.join("onnx").is_dir() && dir.join("nnet").is_dir(),
+        "{} is missing: run scripts/fetch-benchmarks.sh first (README.md, 'Run the tests')",
+        dir.display()
+    );
+    dir
+}
+
+/// The name stem of ACAS Xu network `a_b`.
+pub fn acas_name(a: usize, b: usize) -> String {
+    format!("ACASXU_run2a_{a}_{b}_batch_2000")
+}
+
+/// One network's onnxruntime reference samples.
+#[derive(Debug, Deserialize)]
+pub struct ReferenceCase {
+    pub network: String,
+    pub inputs: Vec<Vec<f64>>,
+    pub outputs: Vec<Vec<f64>>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReferenceFile {
+    cases: Vec<ReferenceCase>,
+}
+
+/// The cases of a reference fixture (JSON written by scripts/reference-outputs.py or
+/// scripts/make-onnx-fixtures.py).
+pub fn reference_cases(fixture: &str) -> Vec<ReferenceCase> {
+    let text = std::fs::read_to_string(repo(fixture)).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+    let file: ReferenceFile =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+    assert!(!file.cases.is_empty(), "{fixture} has no cases");
+    file.cases
+}
+
+/// The largest `|a - b| / max(1, |b|)` over two equally long vectors.
+pub fn max_scaled_error(a: &[f64], b: &[f64]) -> f64 {
+    assert_eq!(a.len(), b.len(), "vector lengths differ");
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs() / y.abs().max(1.0))
+        .fold(0.0, f64::max)
+}
+
+/// A deterministic uniform sample in `[lo, hi]` per coordinate (xorshift; tests only).
+pub struct Sampler(u64);
+
+impl Sampler {
+    pub fn new(seed: u64) -> Sampler {
+        Sampler(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub fn unit(&mut self) -> f64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    pub fn in_box(&mut self, lo: &[f64], hi: &[f64]) -> Vec<f64> {
+        lo.iter()
+            .zip(hi)
+            .map(|(l, h)| l + (h - l) * self.unit())
+            .collect()
+    }
+}
+
+/// Whether `path` exists, for messages.
+pub fn exists(path: &Path) -> bool {
+    path.exists()
+}
