@@ -31,6 +31,7 @@
 pub mod cli;
 pub mod exact;
 pub mod network;
+pub mod spec;
 
 /// ONNX protobuf types, generated from `proto/onnx.proto` by build.rs.
 #[allow(clippy::all, missing_docs)]
