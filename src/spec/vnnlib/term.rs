@@ -113,6 +113,12 @@ pub fn parse_term(expr: &SExpr, vars: &Declarations) -> Result<LinearTerm, Locat
             ))
         }
     };
+    if !["+", "-", "*", "/"].contains(&operator) {
+        return Err(Located::new(
+            at,
+            ErrorKind::UnsupportedOperator(operator.into()),
+        ));
+    }
     let arity = |expected: &'static str| {
         Located::new(
             at,
