@@ -74,7 +74,7 @@ pub enum ErrorKind {
     Redeclared { name: String, first: Position },
     #[error("`{0}` is not a declared variable: expected a number, a variable declared earlier with `(declare-const {0} Real)`, or a form")]
     Undeclared(String),
-    #[error("`{name}` is out of range: the network has {count} {what}s, `{prefix}0` to `{prefix}{}`", count.saturating_sub(1))]
+    #[error("`{name}` is out of range: the network has {count} {what}s, so `{prefix}` indices must be below {count}")]
     IndexOutOfRange {
         name: String,
         count: usize,
