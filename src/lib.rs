@@ -32,6 +32,7 @@ pub mod cli;
 pub mod exact;
 pub mod network;
 pub mod smt_z3;
+pub mod spec;
 
 /// ONNX protobuf types, generated from `proto/onnx.proto` by build.rs.
 #[allow(clippy::all, missing_docs)]
