@@ -6,6 +6,8 @@
 
 mod encode;
 mod numeral;
+mod query;
 
 pub use encode::{encode_network, Z3Network};
 pub use numeral::{rational_from_z3, real_from_rational};
+pub use query::{check_sub_problem, Z3Answer};
