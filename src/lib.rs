@@ -29,10 +29,14 @@
 //! ```
 
 pub mod cli;
+pub mod engine;
 pub mod exact;
 pub mod network;
+pub mod query;
+pub mod replay;
 pub mod smt_z3;
 pub mod spec;
+pub mod verify;
 
 /// ONNX protobuf types, generated from `proto/onnx.proto` by build.rs.
 #[allow(clippy::all, missing_docs)]

@@ -1,8 +1,10 @@
-//! The command-line interface: `vera info`, `vera eval`.
+//! The command-line interface: `vera info`, `vera eval`, `vera verify`, `vera vnncomp`.
 
 mod eval;
 mod info;
 mod input;
+mod verify;
+mod vnncomp;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,17 +23,21 @@ struct Cli {
 enum Command {
     Info(info::InfoArgs),
     Eval(eval::EvalArgs),
+    Verify(verify::VerifyArgs),
+    Vnncomp(vnncomp::VnncompArgs),
 }
 
 /// Runs the CLI; errors are printed as one line to stderr with a non-zero exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Info(args) => info::run(&args),
-        Command::Eval(args) => eval::run(&args),
+        Command::Info(args) => info::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Eval(args) => eval::run(&args).map(|()| ExitCode::SUCCESS),
+        Command::Verify(args) => verify::run(&args),
+        Command::Vnncomp(args) => vnncomp::run(&args),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE

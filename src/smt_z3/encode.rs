@@ -1,88 +1,82 @@
-//! Encoding a network's layers as linear real arithmetic constraints with ReLUs as `ite`.
+//! Encoding a [`Query`] for Z3 in linear real arithmetic: exact numerals, ReLUs as `ite`.
 
 use super::numeral::real_from_rational;
-use crate::network::{ElementwiseOp, LayerKind, Network};
+use crate::query::{Query, Relu, ReluPhase, Step};
+use crate::spec::Relation;
 use num_rational::BigRational;
-use num_traits::Zero;
-use z3::ast::Real;
+use z3::ast::{Bool, Real};
 use z3::Solver;
 
-/// The Z3 variables standing for a network's inputs and outputs.
-pub struct Z3Network {
-    pub inputs: Vec<Real>,
-    pub outputs: Vec<Real>,
-}
-
-/// The exact rational value of a weight (finite by [`Network::new`]'s checks).
-fn exact(v: f64) -> BigRational {
-    BigRational::from_float(v).unwrap_or_else(BigRational::zero)
-}
-
-/// Asserts `outputs = net(inputs)` into `solver` over fresh real variables named with `prefix`.
-///
-/// Each layer's outputs get variables of their own (`{prefix}l{k}_{i}`) defined by an
-/// equality, so that terms stay small and a model shows every neuron's value. Zero weights
-/// are skipped.
-pub fn encode_network(net: &Network, solver: &Solver, prefix: &str) -> Z3Network {
-    let inputs: Vec<Real> = (0..net.num_inputs())
-        .map(|i| Real::new_const(format!("{prefix}x_{i}")))
+/// Σ coeff·var as a Z3 term (0 when empty).
+fn sum(vars: &[Real], terms: &[(usize, BigRational)], constant: Option<&BigRational>) -> Real {
+    let mut parts: Vec<Real> = terms
+        .iter()
+        .map(|(v, c)| real_from_rational(c) * &vars[*v])
         .collect();
+    if let Some(c) = constant {
+        parts.push(real_from_rational(c));
+    }
+    if parts.is_empty() {
+        return Real::from_rational(0, 1);
+    }
+    Real::add(&parts)
+}
+
+/// The constraint `post = max(0, pre)`, simplified by the phase the bounds decide; for an
+/// unstable ReLU with both bounds known, also the triangle relaxation, which is implied but
+/// helps Z3's simplex prune.
+fn relu(q: &Query, vars: &[Real], r: &Relu) -> Vec<Bool> {
+    let (pre, post) = (&vars[r.pre], &vars[r.post]);
     let zero = Real::from_rational(0, 1);
-    let mut current = inputs.clone();
-    for (k, layer) in net.layers().iter().enumerate() {
-        let exprs: Vec<Real> = match &layer.kind {
-            LayerKind::Affine(a) => (0..a.weights.rows())
-                .map(|r| {
-                    let mut terms: Vec<Real> = a
-                        .weights
-                        .row(r)
-                        .iter()
-                        .zip(&current)
-                        .filter(|(w, _)| **w != 0.0)
-                        .map(|(w, x)| real_from_rational(&exact(*w)) * x)
-                        .collect();
-                    terms.push(real_from_rational(&exact(a.bias[r])));
-                    Real::add(&terms)
-                })
-                .collect(),
-            LayerKind::Elementwise(e) => current
-                .iter()
-                .zip(&e.operand)
-                .map(|(x, c)| {
-                    let c = exact(*c);
-                    match e.op {
-                        ElementwiseOp::Add => x + real_from_rational(&c),
-                        ElementwiseOp::Mul => x * real_from_rational(&c),
-                        // x / c = x · (1/c) exactly over the rationals; c ≠ 0 by Network::new.
-                        ElementwiseOp::Div => x * real_from_rational(&c.recip()),
-                    }
-                })
-                .collect(),
-            LayerKind::Relu => current.iter().map(|x| x.gt(&zero).ite(x, &zero)).collect(),
-            LayerKind::Clamp(c) => current
-                .iter()
-                .zip(c.lower.iter().zip(&c.upper))
-                .map(|(x, (lo, hi))| {
-                    let (lo, hi) = (
-                        real_from_rational(&exact(*lo)),
-                        real_from_rational(&exact(*hi)),
-                    );
-                    x.lt(&lo).ite(&lo, &x.gt(&hi).ite(&hi, x))
-                })
-                .collect(),
-        };
-        current = exprs
-            .into_iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let v = Real::new_const(format!("{prefix}l{k}_{i}"));
-                solver.assert(v.eq(&e));
-                v
-            })
-            .collect();
+    match q.phase(r) {
+        ReluPhase::Active => vec![post.eq(pre)],
+        ReluPhase::Inactive => vec![post.eq(&zero)],
+        ReluPhase::Unstable => {
+            let mut out = vec![
+                post.eq(pre.gt(&zero).ite(pre, &zero)),
+                post.ge(&zero),
+                post.ge(pre),
+            ];
+            if let (Some(l), Some(u)) = (&q.lower[r.pre], &q.upper[r.pre]) {
+                // post <= u (pre - l) / (u - l)
+                let slope = u / (u - l);
+                out.push(post.le(real_from_rational(&slope) * (pre - real_from_rational(l))));
+            }
+            out
+        }
     }
-    Z3Network {
-        inputs,
-        outputs: current,
+}
+
+/// Asserts the whole query into `solver`; returns the Z3 variable of every query variable.
+pub fn encode_query(q: &Query, solver: &Solver) -> Vec<Real> {
+    let vars: Vec<Real> = q
+        .names
+        .iter()
+        .map(|n| Real::new_const(n.as_str()))
+        .collect();
+    for (v, x) in vars.iter().enumerate() {
+        if let Some(l) = &q.lower[v] {
+            solver.assert(x.ge(real_from_rational(l)));
+        }
+        if let Some(u) = &q.upper[v] {
+            solver.assert(x.le(real_from_rational(u)));
+        }
     }
+    for step in &q.steps {
+        match step {
+            Step::Define(d) => {
+                solver.assert(vars[d.var].eq(sum(&vars, &d.terms, Some(&d.constant))))
+            }
+            Step::Relu(r) => relu(q, &vars, r).iter().for_each(|c| solver.assert(c)),
+        }
+    }
+    for a in &q.atoms {
+        let lhs = sum(&vars, &a.terms, None);
+        let rhs = real_from_rational(&a.bound);
+        solver.assert(match a.relation {
+            Relation::Le => lhs.le(&rhs),
+            Relation::Ge => lhs.ge(&rhs),
+        });
+    }
+    vars
 }

@@ -1,13 +1,13 @@
-//! The Z3 backend: a network's exact semantics in linear real arithmetic, for Z3 to decide.
+//! The Z3 backend: a query's exact semantics in linear real arithmetic, for Z3 to decide.
 //!
-//! Every weight is converted to its exact rational value (an f32/f64 is a dyadic rational), so
-//! the encoding is the network's function over the reals with no rounding; witnesses come back
-//! as exact rationals.
+//! Every weight and constant is an exact rational (an f32/f64 weight is a dyadic rational, a
+//! VNN-LIB decimal is read exactly), so the encoding is the network's function over the reals
+//! with no rounding; witnesses come back as exact rationals. Also vera's differential oracle.
 
 mod encode;
+mod engine;
 mod numeral;
-mod query;
 
-pub use encode::{encode_network, Z3Network};
+pub use encode::encode_query;
+pub use engine::Z3Engine;
 pub use numeral::{rational_from_z3, real_from_rational};
-pub use query::{check_sub_problem, Z3Answer};

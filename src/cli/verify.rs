@@ -1,0 +1,128 @@
+//! `vera verify`: decide a VNN-LIB property on a network, with a replayed witness when violated.
+
+use crate::engine::{Budget, Engine};
+use crate::network::load;
+use crate::smt_z3::Z3Engine;
+use crate::spec::vnnlib;
+use crate::verify::{verify, Outcome, Verdict};
+use clap::{Args, ValueEnum};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Exit code when the property holds.
+pub const EXIT_HOLDS: u8 = 0;
+/// Exit code when the property is violated (a replayed counterexample is printed).
+pub const EXIT_VIOLATED: u8 = 10;
+/// Exit code when vera could not decide (timeout, unsupported, witness failed replay).
+pub const EXIT_UNKNOWN: u8 = 20;
+
+/// Decide whether a property holds on a network.
+///
+/// The property is a VNN-LIB file (its asserts describe the unsafe set). Prints the verdict:
+/// holds, violated (with a counterexample replayed exactly and in the network's float
+/// precision) or unknown (with the reason). Exit codes: 0 holds, 10 violated, 20 unknown,
+/// 1 error.
+///
+/// Example: vera verify benchmarks/vnncomp-test/test_small.onnx benchmarks/vnncomp-test/test_small.vnnlib --timeout 60
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The network: .onnx, .onnx.gz, .nnet or .nnet.gz (normalised units for .nnet).
+    pub network: PathBuf,
+    /// The property: .vnnlib or .vnnlib.gz.
+    pub property: PathBuf,
+    /// The engine that decides each sub-problem.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Z3)]
+    pub engine: EngineChoice,
+    /// Time limit in seconds for the whole property (fractions allowed).
+    #[arg(long)]
+    pub timeout: Option<f64>,
+    /// Print one JSON object: verdict, engine, time_s, reason (unknown), witness (violated).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The engines `--engine` can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EngineChoice {
+    /// Z3 in linear real arithmetic (exact).
+    Z3,
+}
+
+/// Loads the inputs and decides; shared with `vera vnncomp run`.
+pub fn decide(
+    network: &Path,
+    property: &Path,
+    engine: EngineChoice,
+    timeout: Option<f64>,
+) -> anyhow::Result<Outcome> {
+    let net = load(network)?;
+    let dims = vnnlib::Dimensions {
+        inputs: net.num_inputs(),
+        outputs: net.num_outputs(),
+    };
+    let prop = vnnlib::read(property, Some(dims))?;
+    let budget = match timeout {
+        Some(t) if t.is_finite() && t >= 0.0 => Budget::from_now(Duration::from_secs_f64(t)),
+        Some(t) => anyhow::bail!("--timeout must be a non-negative number of seconds, got {t}"),
+        None => Budget::unlimited(),
+    };
+    let engine: Box<dyn Engine> = match engine {
+        EngineChoice::Z3 => Box::new(Z3Engine),
+    };
+    Ok(verify(&net, &prop, engine.as_ref(), &budget)?)
+}
+
+pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
+    let outcome = decide(&args.network, &args.property, args.engine, args.timeout)?;
+    let time_s = outcome.elapsed.as_secs_f64();
+    if args.json {
+        let mut j = json!({
+            "verdict": outcome.verdict.word(),
+            "engine": outcome.engine,
+            "time_s": time_s,
+            "sub_problems": outcome.sub_problems,
+            "closed_by_bounds": outcome.closed_by_bounds,
+        });
+        match &outcome.verdict {
+            Verdict::Unknown(why) => j["reason"] = json!(why),
+            Verdict::Violated(r) => {
+                j["witness"] = json!({
+                    "input": r.input,
+                    "output": r.output,
+                    "precision": r.precision,
+                    "exact_margin": r.exact_margin,
+                    "float_margin": r.float_margin,
+                })
+            }
+            Verdict::Holds => {}
+        }
+        println!("{}", serde_json::to_string_pretty(&j)?);
+    } else {
+        println!("verdict   {}", outcome.verdict.word());
+        println!("engine    {}", outcome.engine);
+        println!("time      {time_s:.3} s");
+        println!(
+            "checked   {} sub-problems ({} closed by bounds alone)",
+            outcome.sub_problems, outcome.closed_by_bounds
+        );
+        match &outcome.verdict {
+            Verdict::Unknown(why) => println!("reason    {why}"),
+            Verdict::Violated(r) => {
+                println!("input     {:?}", r.input);
+                println!("output    {:?}", r.output);
+                println!(
+                    "replayed  exactly (margin {:e}) and in {:?} (margin {:e})",
+                    r.exact_margin, r.precision, r.float_margin
+                );
+            }
+            Verdict::Holds => {}
+        }
+    }
+    Ok(ExitCode::from(match outcome.verdict {
+        Verdict::Holds => EXIT_HOLDS,
+        Verdict::Violated(_) => EXIT_VIOLATED,
+        Verdict::Unknown(_) => EXIT_UNKNOWN,
+    }))
+}

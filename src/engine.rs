@@ -1,0 +1,62 @@
+//! The interface every verification engine implements, and the time budget it must honour.
+
+use crate::query::Query;
+use num_rational::BigRational;
+use std::time::{Duration, Instant};
+
+/// How long an engine may work.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    deadline: Option<Instant>,
+}
+
+impl Budget {
+    /// No limit.
+    pub fn unlimited() -> Budget {
+        Budget { deadline: None }
+    }
+
+    /// `limit` from now.
+    pub fn from_now(limit: Duration) -> Budget {
+        Budget {
+            deadline: Some(Instant::now() + limit),
+        }
+    }
+
+    /// Time left (`None` when unlimited); zero once the deadline has passed.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+    }
+
+    pub fn exhausted(&self) -> bool {
+        self.remaining().is_some_and(|r| r.is_zero())
+    }
+}
+
+/// What an engine says about one query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EngineAnswer {
+    /// A candidate counterexample input (exact), still to be replayed.
+    Counterexample(Vec<BigRational>),
+    /// The query is unsatisfiable: no counterexample in this sub-problem.
+    NoCounterexample,
+    /// The engine could not decide, and why (e.g. "timeout").
+    Unknown(String),
+}
+
+/// An engine failure that is not an answer (an internal error, a solver that cannot start).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("engine {engine}: {problem}")]
+pub struct EngineError {
+    pub engine: &'static str,
+    pub problem: String,
+}
+
+/// A decision procedure for queries.
+pub trait Engine {
+    /// The name users select it by (`--engine NAME`).
+    fn name(&self) -> &'static str;
+    /// Decides `query` within `budget`.
+    fn check(&self, query: &Query, budget: &Budget) -> Result<EngineAnswer, EngineError>;
+}

@@ -1,0 +1,194 @@
+//! `vera verify` and `vera vnncomp run` from the command line: verdicts, exit codes, JSON,
+//! the VNN-COMP result file, and clear errors.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use vera::network::load;
+
+fn vera(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_vera"))
+        .args(args)
+        .current_dir(common::root())
+        .output()
+        .expect("the vera binary runs")
+}
+
+fn smoke(name: &str) -> String {
+    let dir = common::repo("benchmarks/vnncomp-test");
+    assert!(dir.is_dir(), "run scripts/fetch-benchmarks.sh first");
+    dir.join(name).display().to_string()
+}
+
+/// A property on test_small that is violated by construction: the output at X_0 = 0.25,
+/// minus a little, is reachable.
+fn planted_small(dir: &Path) -> PathBuf {
+    let net = load(Path::new(&smoke("test_small.onnx"))).unwrap();
+    let y = f64::from(net.eval(&[0.25f32]).unwrap()[0]);
+    let t = y - 1e-3 * (1.0 + y.abs());
+    let path = dir.join("planted.vnnlib");
+    let text = format!(
+        "; planted violation\n(declare-const X_0 Real)\n(declare-const Y_0 Real)\n\
+         (assert (>= X_0 -1))\n(assert (<= X_0 1))\n(assert (>= Y_0 {t:?}))\n"
+    );
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn verdicts_and_exit_codes() {
+    let o = vera(&[
+        "verify",
+        &smoke("test_small.onnx"),
+        &smoke("test_small.vnnlib"),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("verdict   holds"));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let planted = planted_small(tmp.path());
+    let o = vera(&[
+        "verify",
+        &smoke("test_small.onnx"),
+        planted.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(10),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["verdict"], "violated");
+    assert_eq!(j["engine"], "z3");
+    assert!(j["time_s"].as_f64().unwrap() >= 0.0);
+    let x = j["witness"]["input"][0].as_f64().unwrap();
+    let y = j["witness"]["output"][0].as_f64().unwrap();
+    assert!((-1.0..=1.0).contains(&x));
+    // the reported output is what the network computes on the reported input (float32)
+    let net = load(Path::new(&smoke("test_small.onnx"))).unwrap();
+    assert_eq!(f64::from(net.eval(&[x as f32]).unwrap()[0]), y);
+
+    // a timeout of zero gives unknown with the reason, exit code 20
+    let o = vera(&[
+        "verify",
+        &smoke("test_sat.onnx"),
+        &smoke("test_prop.vnnlib"),
+        "--timeout",
+        "0",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(20));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["verdict"], "unknown");
+    assert_eq!(j["reason"], "timeout");
+}
+
+#[test]
+fn vnncomp_result_files_parse_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let result = tmp.path().join("result.txt");
+    let r = result.to_str().unwrap();
+    let o = vera(&[
+        "vnncomp",
+        "run",
+        &smoke("test_small.onnx"),
+        &smoke("test_small.vnnlib"),
+        r,
+        "60",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_to_string(&result).unwrap(), "unsat\n");
+
+    let planted = planted_small(tmp.path());
+    let o = vera(&[
+        "vnncomp",
+        "run",
+        &smoke("test_small.onnx"),
+        planted.to_str().unwrap(),
+        r,
+        "60",
+    ]);
+    assert!(o.status.success());
+    let text = std::fs::read_to_string(&result).unwrap();
+    let (first, rest) = text.split_once('\n').unwrap();
+    assert_eq!(first, "sat");
+    // ((X_0 v)\n (Y_0 v)): parse the pairs back
+    let body = rest.trim();
+    assert!(body.starts_with("((") && body.ends_with("))"), "{body}");
+    let pairs: Vec<(String, f64)> = body[1..body.len() - 1]
+        .split(')')
+        .filter_map(|p| {
+            let p = p.trim().trim_start_matches('(');
+            let (name, value) = p.split_once(' ')?;
+            Some((name.to_string(), value.parse().unwrap()))
+        })
+        .collect();
+    assert_eq!(
+        pairs.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
+        ["X_0", "Y_0"]
+    );
+    let net = load(Path::new(&smoke("test_small.onnx"))).unwrap();
+    let y = f64::from(net.eval(&[pairs[0].1 as f32]).unwrap()[0]);
+    assert_eq!(y, pairs[1].1, "Y_0 is the network's output on X_0");
+    let property = vera::spec::vnnlib::read(&planted, None).unwrap();
+    assert!(
+        property
+            .check_f64(&[pairs[0].1], &[pairs[1].1])
+            .unwrap()
+            .violated
+    );
+
+    let o = vera(&[
+        "vnncomp",
+        "run",
+        &smoke("test_sat.onnx"),
+        &smoke("test_prop.vnnlib"),
+        r,
+        "0.5",
+    ]);
+    assert!(o.status.success());
+    assert_eq!(std::fs::read_to_string(&result).unwrap(), "timeout\n");
+
+    let o = vera(&[
+        "vnncomp",
+        "run",
+        "no/such.onnx",
+        &smoke("test_small.vnnlib"),
+        r,
+        "10",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&result).unwrap(), "error\n");
+}
+
+#[test]
+fn bad_properties_give_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.vnnlib");
+    std::fs::write(
+        &bad,
+        "(declare-const X_0 Real)\n(declare-const Y_0 Real)\n(assert (<= X_0 1)\n",
+    )
+    .unwrap();
+    let o = vera(&["verify", &smoke("test_small.onnx"), bad.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad.vnnlib:3:1"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+
+    // a property over more inputs than the network has
+    std::fs::write(&bad, "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const Y_0 Real)(assert (<= Y_0 1))").unwrap();
+    let o = vera(&["verify", &smoke("test_small.onnx"), bad.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("bad.vnnlib"), "{err}");
+    assert!(err.contains("X_1"), "{err}");
+}

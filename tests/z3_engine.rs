@@ -1,0 +1,182 @@
+//! The Z3 engine through `verify`, on generated networks whose answers are known by
+//! construction, and on the VNN-COMP smoke tests.
+
+mod common;
+
+use num_rational::BigRational;
+use proptest::prelude::*;
+use vera::engine::Budget;
+use vera::network::{
+    load, Affine, Format, Layer, LayerKind, Matrix, Network, Precision, Provenance, Units,
+};
+use vera::smt_z3::Z3Engine;
+use vera::spec::{vnnlib, Property};
+use vera::verify::{verify, Verdict};
+
+fn provenance() -> Provenance {
+    Provenance {
+        path: None,
+        format: Format::Memory,
+        precision: Precision::F64,
+        opset: None,
+        input_name: "x".into(),
+        output_name: "y".into(),
+        normalization: None,
+        units: Units::Normalized,
+    }
+}
+
+/// A ReLU network with the given layer widths and weights drawn from `values`.
+fn network(widths: &[usize], values: &[f64]) -> Network {
+    let mut it = values.iter().cycle().copied();
+    let mut layers = Vec::new();
+    for (k, w) in widths.windows(2).enumerate() {
+        let weights =
+            Matrix::from_row_major(w[1], w[0], it.by_ref().take(w[0] * w[1]).collect()).unwrap();
+        let bias = it.by_ref().take(w[1]).collect();
+        let shape = vec![w[1]];
+        let origin = "generated".to_string();
+        layers.push(Layer {
+            kind: LayerKind::Affine(Affine { weights, bias }),
+            output_shape: shape.clone(),
+            origin: origin.clone(),
+        });
+        if k + 2 < widths.len() {
+            layers.push(Layer {
+                kind: LayerKind::Relu,
+                output_shape: shape,
+                origin,
+            });
+        }
+    }
+    Network::new(
+        vec![widths[0]],
+        layers,
+        vec![*widths.last().unwrap()],
+        provenance(),
+    )
+    .unwrap()
+}
+
+/// "Some x in [lo, hi] gives Y_0 >= t", as VNN-LIB text (exact decimals of the f64 values).
+fn property(lo: &[f64], hi: &[f64], outputs: usize, t: f64) -> Property {
+    let mut text = String::new();
+    for i in 0..lo.len() {
+        text += &format!("(declare-const X_{i} Real)");
+    }
+    for j in 0..outputs {
+        text += &format!("(declare-const Y_{j} Real)");
+    }
+    for i in 0..lo.len() {
+        text += &format!(
+            "(assert (>= X_{i} {:?}))(assert (<= X_{i} {:?}))",
+            lo[i], hi[i]
+        );
+    }
+    text += &format!("(assert (>= Y_0 {t:?}))");
+    vnnlib::parse(text.as_bytes(), "generated.vnnlib", None).unwrap()
+}
+
+/// Sound interval upper bound of output 0 over the box (independent of vera's bounds code).
+fn interval_upper(net: &Network, lo: &[f64], hi: &[f64]) -> f64 {
+    let (mut l, mut h) = (lo.to_vec(), hi.to_vec());
+    for layer in net.layers() {
+        match &layer.kind {
+            LayerKind::Affine(a) => {
+                let (mut nl, mut nh) = (a.bias.clone(), a.bias.clone());
+                for r in 0..a.weights.rows() {
+                    for (c, w) in a.weights.row(r).iter().enumerate() {
+                        nl[r] += (w * l[c]).min(w * h[c]);
+                        nh[r] += (w * l[c]).max(w * h[c]);
+                    }
+                }
+                (l, h) = (nl, nh);
+            }
+            LayerKind::Relu => {
+                l = l.iter().map(|v| v.max(0.0)).collect();
+                h = h.iter().map(|v| v.max(0.0)).collect();
+            }
+            _ => unreachable!("generated networks are affine + relu"),
+        }
+    }
+    h[0]
+}
+
+/// Layer widths, weight values, box lower and upper bounds, and a point's position in the box.
+type Case = (Vec<usize>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+
+fn arb_case() -> impl Strategy<Value = Case> {
+    (
+        prop::collection::vec(1usize..6, 3..5),
+        prop::collection::vec(-1.5f64..1.5, 40..80),
+    )
+        .prop_flat_map(|(widths, values)| {
+            let n = widths[0];
+            (
+                Just(widths),
+                Just(values),
+                prop::collection::vec(-1.0f64..0.0, n),
+                prop::collection::vec(0.0f64..1.0, n),
+                prop::collection::vec(0.0f64..1.0, n),
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// Below a planted point's output the property is violated, and the witness replays;
+    /// above a sound upper bound it holds.
+    #[test]
+    fn planted_violations_and_proven_bounds((widths, values, lo, hi, t) in arb_case()) {
+        let net = network(&widths, &values);
+        let outputs = *widths.last().unwrap();
+        let x0: Vec<f64> = lo.iter().zip(&hi).zip(&t).map(|((l, h), s)| l + (h - l) * s).collect();
+        let y0 = net.eval(&x0).unwrap()[0];
+        let planted = property(&lo, &hi, outputs, y0 - 1e-3 * (1.0 + y0.abs()));
+        let outcome = verify(&net, &planted, &Z3Engine, &Budget::unlimited()).unwrap();
+        match &outcome.verdict {
+            Verdict::Violated(r) => {
+                prop_assert!(r.confirmed());
+                let x: Vec<BigRational> = r.input.iter().map(|v| BigRational::from_float(*v).unwrap()).collect();
+                prop_assert!(planted.check_exact(&x, &net.eval(&x).unwrap()).unwrap().violated);
+            }
+            other => prop_assert!(false, "planted violation missed: {other:?}"),
+        }
+        let bound = interval_upper(&net, &lo, &hi);
+        let safe = property(&lo, &hi, outputs, bound + 1e-3);
+        let outcome = verify(&net, &safe, &Z3Engine, &Budget::unlimited()).unwrap();
+        prop_assert_eq!(outcome.verdict, Verdict::Holds);
+    }
+}
+
+fn smoke(onnx: &str, prop: &str) -> Verdict {
+    let dir = common::repo("benchmarks/vnncomp-test");
+    assert!(dir.is_dir(), "run scripts/fetch-benchmarks.sh first");
+    let net = load(&dir.join(onnx)).unwrap();
+    let dims = vnnlib::Dimensions {
+        inputs: net.num_inputs(),
+        outputs: net.num_outputs(),
+    };
+    let property = vnnlib::read(&dir.join(prop), Some(dims)).unwrap();
+    verify(
+        &net,
+        &property,
+        &Z3Engine,
+        &Budget::from_now(std::time::Duration::from_secs(120)),
+    )
+    .unwrap()
+    .verdict
+}
+
+/// The small VNN-COMP smoke tests hold.
+#[test]
+fn small_smoke_tests_hold() {
+    for p in ["nano", "tiny", "small"] {
+        assert_eq!(
+            smoke(&format!("test_{p}.onnx"), &format!("test_{p}.vnnlib")),
+            Verdict::Holds,
+            "test_{p}"
+        );
+    }
+}
