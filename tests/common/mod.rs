@@ -1,5 +1,8 @@
-//! Helpers shared by the integration tests: paths, fetched benchmarks, reference fixtures.
+//! Helpers shared by the integration tests: paths, fetched benchmarks, reference fixtures, and
+//! an independent LP-based oracle for the maximum of a ReLU network over a box (`oracle`).
 #![allow(dead_code)]
+
+pub mod oracle;
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
