@@ -102,7 +102,8 @@ fn interval_upper(net: &Network, lo: &[f64], hi: &[f64]) -> f64 {
     h[0]
 }
 
-/// Layer widths, weight values, box lower and upper bounds, and a point's position in the box.
+/// Layer widths, weight values, box lower and upper bounds, and a last vector: a point's
+/// position in the box, or an output objective.
 type Case = (Vec<usize>, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
 
 fn arb_case() -> impl Strategy<Value = Case> {
@@ -147,6 +148,75 @@ proptest! {
         let safe = property(&lo, &hi, outputs, bound + 1e-3);
         let outcome = verify(&net, &safe, &Z3Engine, &Budget::unlimited()).unwrap();
         prop_assert_eq!(outcome.verdict, Verdict::Holds);
+    }
+}
+
+/// `Σ c_j Y_j (>=|<=) t` over the box, as a property.
+fn linear_property(lo: &[f64], hi: &[f64], c: &[f64], relation: &str, t: f64) -> Property {
+    let mut text = String::new();
+    for i in 0..lo.len() {
+        text += &format!(
+            "(declare-const X_{i} Real)(assert (>= X_{i} {:?}))(assert (<= X_{i} {:?}))",
+            lo[i], hi[i]
+        );
+    }
+    let terms: Vec<String> = c
+        .iter()
+        .enumerate()
+        .map(|(j, cj)| {
+            text += &format!("(declare-const Y_{j} Real)");
+            format!("(* {cj:?} Y_{j})")
+        })
+        .collect();
+    text += &format!("(assert ({relation} (+ {}) {t:?}))", terms.join(" "));
+    vnnlib::parse(text.as_bytes(), "differential.vnnlib", None).unwrap()
+}
+
+/// Widths with at most 8 ReLUs (the oracle enumerates activation patterns), weights, box,
+/// and an output objective.
+fn arb_differential() -> impl Strategy<Value = Case> {
+    (
+        prop::collection::vec(1usize..7, 3..6),
+        prop::collection::vec(-1.5f64..1.5, 60..120),
+    )
+        .prop_filter("at most 12 ReLUs", |(w, _)| {
+            w[1..w.len() - 1].iter().sum::<usize>() <= 12
+        })
+        .prop_flat_map(|(widths, values)| {
+            let (n, m) = (widths[0], *widths.last().unwrap());
+            (
+                Just(widths),
+                Just(values),
+                prop::collection::vec(-1.0f64..0.0, n),
+                prop::collection::vec(0.0f64..1.0, n),
+                prop::collection::vec(-1.0f64..1.0, m),
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// Z3 against the independent enumeration oracle: just above the true maximum of c·y the
+    /// property holds, just below it is violated (with a replayed witness); the same at the
+    /// minimum.
+    #[test]
+    fn z3_matches_the_enumeration_oracle((widths, values, lo, hi, c) in arb_differential()) {
+        let net = network(&widths, &values);
+        let max = common::oracle::max_linear_output(&net, &lo, &hi, &c).value;
+        let min = common::oracle::min_linear_output(&net, &lo, &hi, &c).value;
+        let budget = Budget::unlimited();
+        for (relation, extreme, beyond, within) in [(">=", max, 1.0, -1.0), ("<=", min, -1.0, 1.0)] {
+            let delta = 1e-4 * extreme.abs().max(1.0);
+            let safe = linear_property(&lo, &hi, &c, relation, extreme + beyond * delta);
+            let verdict = verify(&net, &safe, &Z3Engine, &budget).unwrap().verdict;
+            prop_assert_eq!(verdict, Verdict::Holds, "{} {} (oracle {})", relation, extreme + beyond * delta, extreme);
+            let unsafe_ = linear_property(&lo, &hi, &c, relation, extreme + within * delta);
+            match verify(&net, &unsafe_, &Z3Engine, &budget).unwrap().verdict {
+                Verdict::Violated(r) => prop_assert!(r.confirmed()),
+                other => prop_assert!(false, "{} {}: expected violated, got {:?}", relation, extreme + within * delta, other),
+            }
+        }
     }
 }
 

@@ -184,6 +184,7 @@ impl Query {
             atoms,
         };
         query.propagate_bounds();
+        query.propagate_symbolic();
         Ok(query)
     }
 }

@@ -9,6 +9,7 @@
 
 mod bounds;
 mod lower;
+mod symbolic;
 
 pub use lower::QueryError;
 
@@ -87,6 +88,35 @@ pub struct Query {
 impl Query {
     pub fn num_vars(&self) -> usize {
         self.names.len()
+    }
+
+    /// The value of every variable when the inputs take `inputs` (exactly): the steps run
+    /// as a network would. Bounds and atoms are not checked.
+    pub fn evaluate(&self, inputs: &[BigRational]) -> Vec<BigRational> {
+        let zero = BigRational::from_integer(0.into());
+        let mut values = vec![zero.clone(); self.num_vars()];
+        for (v, x) in self.inputs.iter().zip(inputs) {
+            values[*v] = x.clone();
+        }
+        for step in &self.steps {
+            match step {
+                Step::Define(d) => {
+                    let mut sum = d.constant.clone();
+                    for (t, c) in &d.terms {
+                        sum += c * &values[*t];
+                    }
+                    values[d.var] = sum;
+                }
+                Step::Relu(r) => {
+                    values[r.post] = if values[r.pre] > zero {
+                        values[r.pre].clone()
+                    } else {
+                        zero.clone()
+                    };
+                }
+            }
+        }
+        values
     }
 
     /// The ReLU constraints, in order.

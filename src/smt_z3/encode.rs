@@ -2,10 +2,27 @@
 
 use super::numeral::real_from_rational;
 use crate::query::{Query, Relu, ReluPhase, Step};
-use crate::spec::Relation;
+use crate::spec::{to_f64, Relation};
 use num_rational::BigRational;
 use z3::ast::{Bool, Real};
 use z3::Solver;
+
+/// `bound` rounded outward to an f64 (down for a lower bound, up for an upper one): a weaker
+/// bound, so still sound, whose numeral is small. Exact interval bounds deep in a network are
+/// rationals with thousands of digits, and Z3's simplex slows down on them badly.
+fn outward(bound: &BigRational, lower: bool) -> BigRational {
+    let mut f = to_f64(bound);
+    for _ in 0..2 {
+        match BigRational::from_float(f) {
+            Some(q) if lower && q > *bound => f = f.next_down(),
+            Some(q) if !lower && q < *bound => f = f.next_up(),
+            _ => break,
+        }
+    }
+    BigRational::from_float(f)
+        .filter(|q| if lower { q <= bound } else { q >= bound })
+        .unwrap_or_else(|| bound.clone())
+}
 
 /// Σ coeff·var as a Z3 term (0 when empty).
 fn sum(vars: &[Real], terms: &[(usize, BigRational)], constant: Option<&BigRational>) -> Real {
@@ -38,9 +55,10 @@ fn relu(q: &Query, vars: &[Real], r: &Relu) -> Vec<Bool> {
                 post.ge(pre),
             ];
             if let (Some(l), Some(u)) = (&q.lower[r.pre], &q.upper[r.pre]) {
-                // post <= u (pre - l) / (u - l)
-                let slope = u / (u - l);
-                out.push(post.le(real_from_rational(&slope) * (pre - real_from_rational(l))));
+                // post <= u (pre - l) / (u - l), on a rounded-out (wider, so weaker) interval
+                let (l, u) = (outward(l, true), outward(u, false));
+                let slope = &u / (&u - &l);
+                out.push(post.le(real_from_rational(&slope) * (pre - real_from_rational(&l))));
             }
             out
         }
@@ -55,11 +73,23 @@ pub fn encode_query(q: &Query, solver: &Solver) -> Vec<Real> {
         .map(|n| Real::new_const(n.as_str()))
         .collect();
     for (v, x) in vars.iter().enumerate() {
+        // Input bounds are the property's own numbers: exact. Derived bounds: rounded out.
+        let is_input = q.inputs.contains(&v);
         if let Some(l) = &q.lower[v] {
-            solver.assert(x.ge(real_from_rational(l)));
+            let l = if is_input {
+                l.clone()
+            } else {
+                outward(l, true)
+            };
+            solver.assert(x.ge(real_from_rational(&l)));
         }
         if let Some(u) = &q.upper[v] {
-            solver.assert(x.le(real_from_rational(u)));
+            let u = if is_input {
+                u.clone()
+            } else {
+                outward(u, false)
+            };
+            solver.assert(x.le(real_from_rational(&u)));
         }
     }
     for step in &q.steps {

@@ -20,7 +20,7 @@ impl Engine for Z3Engine {
         if budget.exhausted() {
             return Ok(EngineAnswer::Unknown("timeout".into()));
         }
-        let solver = Solver::new();
+        let solver = Solver::new_for_logic("QF_LRA").unwrap_or_default();
         if let Some(left) = budget.remaining() {
             let mut params = Params::new();
             params.set_u32(
