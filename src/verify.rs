@@ -78,8 +78,13 @@ pub fn verify(
     };
     for sub in property.sub_problems() {
         sub_problems += 1;
-        let query = Query::new(net, &sub)?;
-        if query.refuted_by_bounds() {
+        let mut query = Query::new(net, &sub)?;
+        if !query.refuted_by_bounds() {
+            query.tighten(budget);
+        }
+        let refuted = query.refuted_by_bounds()
+            || (!budget.exhausted() && query.atoms_refuted_by_backsubstitution());
+        if refuted {
             closed_by_bounds += 1;
             continue;
         }

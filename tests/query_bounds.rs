@@ -104,7 +104,9 @@ fn box_query(net: &Network, lo: &[f64], hi: &[f64]) -> Query {
     text += "(assert (<= Y_0 1000000))";
     let property = vnnlib::parse(text.as_bytes(), "box.vnnlib", None).unwrap();
     let sub = property.sub_problems().next().unwrap();
-    Query::new(net, &sub).unwrap()
+    let mut q = Query::new(net, &sub).unwrap();
+    q.tighten(&vera::engine::Budget::unlimited());
+    q
 }
 
 proptest! {

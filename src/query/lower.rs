@@ -69,7 +69,8 @@ fn atom(c: &LinearConstraint, vars: &[VarId], origin: AtomOrigin) -> Atom {
 }
 
 impl Query {
-    /// Lowers `net` and one sub-problem of a property, then tightens the bounds.
+    /// Lowers `net` and one sub-problem of a property, with interval bounds (see
+    /// [`Query::tighten`] for the tighter, costlier ones).
     pub fn new(net: &Network, sub: &SubProblem) -> Result<Query, QueryError> {
         let box_ = &sub.inputs.bounds;
         if box_.num_inputs() != net.num_inputs() {
@@ -184,7 +185,6 @@ impl Query {
             atoms,
         };
         query.propagate_bounds();
-        query.propagate_symbolic();
         Ok(query)
     }
 }

@@ -7,6 +7,7 @@
 //! of this network over the reals". Bounds are then tightened by exact interval arithmetic,
 //! which is sound by construction (no rounding to guard against).
 
+mod backsub;
 mod bounds;
 mod lower;
 mod symbolic;
@@ -117,6 +118,19 @@ impl Query {
             }
         }
         values
+    }
+
+    /// Tightens the bounds beyond intervals: symbolic bounds, then back-substitution for the
+    /// pre-activations still unstable. Every step is exact, so the bounds stay sound; it stops
+    /// early when `budget` runs out.
+    pub fn tighten(&mut self, budget: &crate::engine::Budget) {
+        self.propagate_symbolic(budget);
+        self.propagate_backsubstitution(budget);
+        log::debug!(
+            "bounds for {:?}: phases (active, inactive, unstable) {:?}",
+            self.id,
+            self.phase_counts()
+        );
     }
 
     /// The ReLU constraints, in order.

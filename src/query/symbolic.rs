@@ -10,6 +10,7 @@
 //! no floating-point error analysis to trust.
 
 use super::{Query, Step};
+use crate::engine::Budget;
 use crate::spec::to_f64;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
@@ -76,8 +77,8 @@ fn round_f64(q: &BigRational, down: bool) -> BigRational {
 
 impl Query {
     /// Tightens every variable's bounds with symbolic (linear-in-the-inputs) bounds. Needs a
-    /// bounded input box; otherwise does nothing.
-    pub fn propagate_symbolic(&mut self) {
+    /// bounded input box; otherwise does nothing. Stops early when `budget` runs out.
+    pub fn propagate_symbolic(&mut self, budget: &Budget) {
         let n = self.inputs.len();
         let lo: Option<Vec<BigRational>> =
             self.inputs.iter().map(|v| self.lower[*v].clone()).collect();
@@ -96,6 +97,9 @@ impl Query {
         }
         let zero = BigRational::zero();
         for step in &self.steps {
+            if budget.exhausted() {
+                return;
+            }
             let (var, l_fn, u_fn) = match step {
                 Step::Define(d) => {
                     let mut l = Linear::zero(n);
