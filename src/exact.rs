@@ -50,6 +50,24 @@ pub fn parse_rational(text: &str) -> Option<BigRational> {
     Some(value)
 }
 
+/// `q` rounded to an f64 downward (`down`) or upward, returned as an exact rational.
+///
+/// Used wherever a bound may be weakened to keep numerals small: the result is `<= q` when
+/// rounding down and `>= q` when rounding up, always.
+pub fn round_to_f64(q: &BigRational, down: bool) -> BigRational {
+    let mut f = crate::spec::to_f64(q);
+    for _ in 0..2 {
+        match BigRational::from_float(f) {
+            Some(r) if down && r > *q => f = f.next_down(),
+            Some(r) if !down && r < *q => f = f.next_up(),
+            _ => break,
+        }
+    }
+    BigRational::from_float(f)
+        .filter(|r| if down { r <= q } else { r >= q })
+        .unwrap_or_else(|| q.clone())
+}
+
 /// A rational as `p/q`, or `p` when it is an integer.
 pub fn format_rational(r: &BigRational) -> String {
     if r.denom().is_one() {
@@ -82,5 +100,9 @@ mod tests {
         }
         assert_eq!(format_rational(&q(-2, 4)), "-1/2");
         assert_eq!(format_rational(&q(6, 3)), "2");
+        let third = q(1, 3);
+        assert!(round_to_f64(&third, true) <= third && round_to_f64(&third, false) >= third);
+        assert!(round_to_f64(&third, true) < round_to_f64(&third, false));
+        assert_eq!(round_to_f64(&q(1, 4), true), q(1, 4));
     }
 }

@@ -4,21 +4,12 @@ use num_rational::BigRational;
 use num_traits::ToPrimitive;
 use proptest::prelude::*;
 use vera::network::{
-    Affine, Clamp, Elementwise, ElementwiseOp, Format, Layer, LayerKind, Matrix, Network,
-    Precision, Provenance, Units,
+    Affine, Clamp, Elementwise, ElementwiseOp, Layer, LayerKind, Matrix, Network, Precision,
+    Provenance,
 };
 
 fn provenance() -> Provenance {
-    Provenance {
-        path: None,
-        format: Format::Memory,
-        precision: Precision::F64,
-        opset: None,
-        input_name: "x".into(),
-        output_name: "y".into(),
-        normalization: None,
-        units: Units::Normalized,
-    }
+    Provenance::memory(Precision::F64)
 }
 
 fn layer(kind: LayerKind, width: usize) -> Layer {

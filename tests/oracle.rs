@@ -7,8 +7,8 @@ use common::oracle::{max_linear_output, min_linear_output, OracleMax};
 use common::Sampler;
 use proptest::prelude::*;
 use vera::network::{
-    Affine, Clamp, Elementwise, ElementwiseOp, Format, Layer, LayerKind, Matrix, Network,
-    Precision, Provenance, Units,
+    Affine, Clamp, Elementwise, ElementwiseOp, Layer, LayerKind, Matrix, Network, Precision,
+    Provenance,
 };
 
 /// How far below the sampled maximum the oracle may be (relative to `max(1, |value|)`):
@@ -26,16 +26,7 @@ const SAMPLES: usize = 2000;
 const RELU_BUDGET: usize = 12;
 
 fn provenance() -> Provenance {
-    Provenance {
-        path: None,
-        format: Format::Memory,
-        precision: Precision::F64,
-        opset: None,
-        input_name: "x".into(),
-        output_name: "y".into(),
-        normalization: None,
-        units: Units::Normalized,
-    }
+    Provenance::memory(Precision::F64)
 }
 
 /// A network on `inputs` values from layer kinds, each layer's width following from its kind.

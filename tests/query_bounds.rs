@@ -4,23 +4,14 @@
 use num_rational::BigRational;
 use proptest::prelude::*;
 use vera::network::{
-    Affine, Clamp, Elementwise, ElementwiseOp, Format, Layer, LayerKind, Matrix, Network,
-    Precision, Provenance, Units,
+    Affine, Clamp, Elementwise, ElementwiseOp, Layer, LayerKind, Matrix, Network, Precision,
+    Provenance,
 };
 use vera::query::Query;
 use vera::spec::vnnlib;
 
 fn provenance() -> Provenance {
-    Provenance {
-        path: None,
-        format: Format::Memory,
-        precision: Precision::F32,
-        opset: None,
-        input_name: "x".into(),
-        output_name: "y".into(),
-        normalization: None,
-        units: Units::Normalized,
-    }
+    Provenance::memory(Precision::F32)
 }
 
 fn layer(kind: LayerKind, width: usize) -> Layer {

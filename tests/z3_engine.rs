@@ -6,24 +6,13 @@ mod common;
 use num_rational::BigRational;
 use proptest::prelude::*;
 use vera::engine::Budget;
-use vera::network::{
-    load, Affine, Format, Layer, LayerKind, Matrix, Network, Precision, Provenance, Units,
-};
+use vera::network::{load, Affine, Layer, LayerKind, Matrix, Network, Precision, Provenance};
 use vera::smt_z3::Z3Engine;
 use vera::spec::{vnnlib, Property};
 use vera::verify::{verify, Verdict};
 
 fn provenance() -> Provenance {
-    Provenance {
-        path: None,
-        format: Format::Memory,
-        precision: Precision::F64,
-        opset: None,
-        input_name: "x".into(),
-        output_name: "y".into(),
-        normalization: None,
-        units: Units::Normalized,
-    }
+    Provenance::memory(Precision::F64)
 }
 
 /// A ReLU network with the given layer widths and weights drawn from `values`.

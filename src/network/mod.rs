@@ -67,6 +67,23 @@ pub struct Provenance {
     pub units: Units,
 }
 
+impl Provenance {
+    /// The provenance of a network built in memory (tests, generators), evaluated natively in
+    /// `precision`.
+    pub fn memory(precision: Precision) -> Provenance {
+        Provenance {
+            path: None,
+            format: Format::Memory,
+            precision,
+            opset: None,
+            input_name: "x".into(),
+            output_name: "y".into(),
+            normalization: None,
+            units: Units::Normalized,
+        }
+    }
+}
+
 /// A feed-forward network: an input shape and a sequence of layers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Network {

@@ -6,7 +6,8 @@
 
 use super::{Query, Step};
 use crate::engine::Budget;
-use crate::spec::{to_f64, Relation};
+use crate::exact::round_to_f64;
+use crate::spec::Relation;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 use std::collections::BTreeMap;
@@ -17,21 +18,6 @@ struct Relaxation {
     lower_slope: BigRational,
     upper_slope: BigRational,
     shift: BigRational,
-}
-
-/// `q` rounded to an f64 downward (`down`) or upward, as an exact rational.
-fn round_f64(q: &BigRational, down: bool) -> BigRational {
-    let mut f = to_f64(q);
-    for _ in 0..2 {
-        match BigRational::from_float(f) {
-            Some(r) if down && r > *q => f = f.next_down(),
-            Some(r) if !down && r < *q => f = f.next_up(),
-            _ => break,
-        }
-    }
-    BigRational::from_float(f)
-        .filter(|r| if down { r <= q } else { r >= q })
-        .unwrap_or_else(|| q.clone())
 }
 
 /// What defines each variable, for substitution.
@@ -61,8 +47,8 @@ impl Query {
         if *l >= zero || *u <= zero {
             return None;
         }
-        let (l1, u1) = (round_f64(l, true), round_f64(u, false));
-        let upper_slope = round_f64(&(&u1 / (&u1 - &l1)), false);
+        let (l1, u1) = (round_to_f64(l, true), round_to_f64(u, false));
+        let upper_slope = round_to_f64(&(&u1 / (&u1 - &l1)), false);
         let lower_slope = if *u > -l.clone() {
             BigRational::one()
         } else {

@@ -11,7 +11,7 @@
 
 use super::{Query, Step};
 use crate::engine::Budget;
-use crate::spec::to_f64;
+use crate::exact::round_to_f64;
 use num_rational::BigRational;
 use num_traits::{One, Signed, Zero};
 
@@ -58,21 +58,6 @@ impl Linear {
         }
         v
     }
-}
-
-/// `q` rounded to an f64 downward (`down`) or upward, as an exact rational.
-fn round_f64(q: &BigRational, down: bool) -> BigRational {
-    let mut f = to_f64(q);
-    for _ in 0..2 {
-        match BigRational::from_float(f) {
-            Some(r) if down && r > *q => f = f.next_down(),
-            Some(r) if !down && r < *q => f = f.next_up(),
-            _ => break,
-        }
-    }
-    BigRational::from_float(f)
-        .filter(|r| if down { r <= q } else { r >= q })
-        .unwrap_or_else(|| q.clone())
 }
 
 impl Query {
@@ -139,8 +124,8 @@ impl Query {
                     } else if u <= zero {
                         (r.post, Linear::zero(n), Linear::zero(n))
                     } else {
-                        let (l1, u1) = (round_f64(&l, true), round_f64(&u, false));
-                        let slope = round_f64(&(&u1 / (&u1 - &l1)), false);
+                        let (l1, u1) = (round_to_f64(&l, true), round_to_f64(&u, false));
+                        let slope = round_to_f64(&(&u1 / (&u1 - &l1)), false);
                         let mut upper_line = up.scaled(&slope);
                         upper_line.constant -= &slope * &l1;
                         let lower_line = if u > -l { lp.clone() } else { Linear::zero(n) };

@@ -1,8 +1,9 @@
 //! Encoding a [`Query`] for Z3 in linear real arithmetic: exact numerals, ReLUs as `ite`.
 
 use super::numeral::real_from_rational;
+use crate::exact::round_to_f64;
 use crate::query::{Query, Relu, ReluPhase, Step};
-use crate::spec::{to_f64, Relation};
+use crate::spec::Relation;
 use num_rational::BigRational;
 use z3::ast::{Bool, Real};
 use z3::Solver;
@@ -11,17 +12,7 @@ use z3::Solver;
 /// bound, so still sound, whose numeral is small. Exact interval bounds deep in a network are
 /// rationals with thousands of digits, and Z3's simplex slows down on them badly.
 fn outward(bound: &BigRational, lower: bool) -> BigRational {
-    let mut f = to_f64(bound);
-    for _ in 0..2 {
-        match BigRational::from_float(f) {
-            Some(q) if lower && q > *bound => f = f.next_down(),
-            Some(q) if !lower && q < *bound => f = f.next_up(),
-            _ => break,
-        }
-    }
-    BigRational::from_float(f)
-        .filter(|q| if lower { q <= bound } else { q >= bound })
-        .unwrap_or_else(|| bound.clone())
+    round_to_f64(bound, lower)
 }
 
 /// Σ coeff·var as a Z3 term (0 when empty).
