@@ -40,7 +40,11 @@ impl Verdict {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
     pub verdict: Verdict,
+    /// The engine that was asked to decide the sub-problems.
     pub engine: &'static str,
+    /// What found the counterexample, for `Violated`: the engine, or `"probe"` (the box's
+    /// centre tried before any search).
+    pub answered_by: &'static str,
     pub elapsed: Duration,
     /// Sub-problems in the property, and how many the bounds alone closed.
     pub sub_problems: usize,
@@ -69,15 +73,24 @@ pub fn verify(
     let mut unknown: Option<String> = None;
     let mut sub_problems = 0;
     let mut closed_by_bounds = 0;
-    let finish = |verdict, sub_problems, closed_by_bounds| Outcome {
+    let finish = |verdict, answered_by, sub_problems, closed_by_bounds| Outcome {
         verdict,
         engine: engine.name(),
+        answered_by,
         elapsed: start.elapsed(),
         sub_problems,
         closed_by_bounds,
     };
     for sub in property.sub_problems() {
         sub_problems += 1;
+        if let Some(r) = probe_centre(net, property, &sub.inputs.bounds)? {
+            return Ok(finish(
+                Verdict::Violated(Box::new(r)),
+                "probe",
+                sub_problems,
+                closed_by_bounds,
+            ));
+        }
         let mut query = Query::new(net, &sub)?;
         if !query.refuted_by_bounds() {
             query.tighten(budget);
@@ -108,11 +121,13 @@ pub fn verify(
                     candidate,
                 )? {
                     Ok(r) => {
+                        let verdict = Verdict::Violated(Box::new(r));
                         return Ok(finish(
-                            Verdict::Violated(Box::new(r)),
+                            verdict,
+                            engine.name(),
                             sub_problems,
                             closed_by_bounds,
-                        ))
+                        ));
                     }
                     Err(why) => {
                         unknown.get_or_insert(why);
@@ -125,7 +140,34 @@ pub fn verify(
         Some(why) => Verdict::Unknown(why),
         None => Verdict::Holds,
     };
-    Ok(finish(verdict, sub_problems, closed_by_bounds))
+    let by = if matches!(verdict, Verdict::Holds) {
+        engine.name()
+    } else {
+        "none"
+    };
+    Ok(finish(verdict, by, sub_problems, closed_by_bounds))
+}
+
+/// Tries the centre of a bounded input box: on many properties (a robustness region around a
+/// misclassified point, say) it is already a counterexample, and replay confirms it at no
+/// search cost.
+fn probe_centre(
+    net: &Network,
+    property: &Property,
+    bounds: &crate::spec::InputBox,
+) -> Result<Option<Replay>, VerifyError> {
+    let two = BigRational::from_integer(2.into());
+    let centre: Option<Vec<BigRational>> = bounds
+        .lower
+        .iter()
+        .zip(&bounds.upper)
+        .map(|(l, u)| Some((l.as_ref()? + u.as_ref()?) / &two))
+        .collect();
+    let Some(centre) = centre else {
+        return Ok(None);
+    };
+    let r = replay(net, property, bounds, &centre)?;
+    Ok(r.confirmed().then_some(r))
 }
 
 /// Replays a candidate; when it fails float replay on the boundary, asks the engine for one

@@ -79,7 +79,7 @@ fn verdicts_and_exit_codes() {
     // a timeout of zero gives unknown with the reason, exit code 20
     let o = vera(&[
         "verify",
-        &smoke("test_sat.onnx"),
+        &smoke("test_unsat.onnx"),
         &smoke("test_prop.vnnlib"),
         "--timeout",
         "0",
@@ -149,7 +149,7 @@ fn vnncomp_result_files_parse_back() {
     let o = vera(&[
         "vnncomp",
         "run",
-        &smoke("test_sat.onnx"),
+        &smoke("test_unsat.onnx"),
         &smoke("test_prop.vnnlib"),
         r,
         "0.5",

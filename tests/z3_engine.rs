@@ -228,14 +228,21 @@ fn smoke(onnx: &str, prop: &str) -> Verdict {
     .verdict
 }
 
-/// The small VNN-COMP smoke tests hold.
+/// All five VNN-COMP smoke tests get their expected answers; test_sat's counterexample
+/// replays exactly and in float32.
 #[test]
-fn small_smoke_tests_hold() {
+fn smoke_tests_get_the_expected_answers() {
     for p in ["nano", "tiny", "small"] {
-        assert_eq!(
-            smoke(&format!("test_{p}.onnx"), &format!("test_{p}.vnnlib")),
-            Verdict::Holds,
-            "test_{p}"
-        );
+        let verdict = smoke(&format!("test_{p}.onnx"), &format!("test_{p}.vnnlib"));
+        assert_eq!(verdict, Verdict::Holds, "test_{p}");
+    }
+    assert_eq!(
+        smoke("test_unsat.onnx", "test_prop.vnnlib"),
+        Verdict::Holds,
+        "test_unsat"
+    );
+    match smoke("test_sat.onnx", "test_prop.vnnlib") {
+        Verdict::Violated(r) => assert!(r.confirmed() && r.exact_ok && r.float_ok),
+        other => panic!("test_sat: expected violated, got {other:?}"),
     }
 }

@@ -81,6 +81,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         let mut j = json!({
             "verdict": outcome.verdict.word(),
             "engine": outcome.engine,
+            "answered_by": outcome.answered_by,
             "time_s": time_s,
             "sub_problems": outcome.sub_problems,
             "closed_by_bounds": outcome.closed_by_bounds,
@@ -101,7 +102,10 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&j)?);
     } else {
         println!("verdict   {}", outcome.verdict.word());
-        println!("engine    {}", outcome.engine);
+        println!(
+            "engine    {} (answered by {})",
+            outcome.engine, outcome.answered_by
+        );
         println!("time      {time_s:.3} s");
         println!(
             "checked   {} sub-problems ({} closed by bounds alone)",
