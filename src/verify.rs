@@ -7,6 +7,7 @@ use crate::query::{Query, QueryError};
 use crate::replay::{replay, Replay, ReplayError};
 use crate::spec::Property;
 use num_rational::BigRational;
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// How far inward output atoms are moved when a boundary witness fails float replay: each
@@ -81,20 +82,27 @@ pub fn verify(
         sub_problems,
         closed_by_bounds,
     };
+    // The tightened query of each input polytope, shared by its output disjuncts: the probe
+    // and the bounds depend on the polytope alone.
+    let mut tightened: HashMap<(usize, usize), Query> = HashMap::new();
     for sub in property.sub_problems() {
         sub_problems += 1;
-        if let Some(r) = probe_centre(net, property, &sub.inputs.bounds)? {
-            return Ok(finish(
-                Verdict::Violated(Box::new(r)),
-                "probe",
-                sub_problems,
-                closed_by_bounds,
-            ));
-        }
-        let mut query = Query::new(net, &sub)?;
-        if !query.refuted_by_bounds() {
-            query.tighten(budget);
-        }
+        let polytope = (sub.id.case, sub.id.input_polytope);
+        let query = match tightened.get(&polytope) {
+            Some(base) => base.for_sub_problem(&sub)?,
+            None => {
+                if let Some(r) = probe_centre(net, property, &sub.inputs.bounds)? {
+                    let verdict = Verdict::Violated(Box::new(r));
+                    return Ok(finish(verdict, "probe", sub_problems, closed_by_bounds));
+                }
+                let mut query = Query::new(net, &sub)?;
+                if !query.refuted_by_bounds() {
+                    query.tighten(budget);
+                }
+                tightened.insert(polytope, query.clone());
+                query
+            }
+        };
         let refuted = query.refuted_by_bounds()
             || (!budget.exhausted() && query.atoms_refuted_by_backsubstitution());
         if refuted {

@@ -2,17 +2,10 @@
 
 mod common;
 
+use common::vera;
 use common::{acas_name, acasxu, reference_cases, repo};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn vera(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vera"))
-        .args(args)
-        .current_dir(common::root())
-        .output()
-        .expect("the vera binary runs")
-}
+use std::process::Output;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()

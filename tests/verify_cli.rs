@@ -3,17 +3,9 @@
 
 mod common;
 
+use common::vera;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use vera::network::load;
-
-fn vera(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vera"))
-        .args(args)
-        .current_dir(common::root())
-        .output()
-        .expect("the vera binary runs")
-}
 
 fn smoke(name: &str) -> String {
     let dir = common::repo("benchmarks/vnncomp-test");

@@ -20,20 +20,14 @@ struct Relaxation {
     shift: BigRational,
 }
 
-/// What defines each variable, for substitution.
-enum Source {
-    Input,
-    Define(usize),
-    Relu(usize),
-}
-
 impl Query {
-    fn sources(&self) -> Vec<Source> {
-        let mut s: Vec<Source> = (0..self.num_vars()).map(|_| Source::Input).collect();
-        for (i, step) in self.steps.iter().enumerate() {
+    /// The step that defines each variable (`None` for inputs), for substitution.
+    fn defining_steps(&self) -> Vec<Option<&Step>> {
+        let mut s = vec![None; self.num_vars()];
+        for step in &self.steps {
             match step {
-                Step::Define(d) => s[d.var] = Source::Define(i),
-                Step::Relu(r) => s[r.post] = Source::Relu(i),
+                Step::Define(d) => s[d.var] = Some(step),
+                Step::Relu(r) => s[r.post] = Some(step),
             }
         }
         s
@@ -69,7 +63,7 @@ impl Query {
         constant: &BigRational,
         maximise: bool,
     ) -> Option<BigRational> {
-        let sources = self.sources();
+        let sources = self.defining_steps();
         let zero = BigRational::zero();
         let mut form: BTreeMap<usize, BigRational> = BTreeMap::new();
         for (v, c) in terms {
@@ -82,20 +76,14 @@ impl Query {
                 continue;
             }
             match sources[v] {
-                Source::Input => inputs.push((v, c)),
-                Source::Define(i) => {
-                    let Step::Define(d) = &self.steps[i] else {
-                        unreachable!()
-                    };
+                None => inputs.push((v, c)),
+                Some(Step::Define(d)) => {
                     value += &c * &d.constant;
                     for (t, a) in &d.terms {
                         *form.entry(*t).or_insert_with(BigRational::zero) += &c * a;
                     }
                 }
-                Source::Relu(i) => {
-                    let Step::Relu(r) = &self.steps[i] else {
-                        unreachable!()
-                    };
+                Some(Step::Relu(r)) => {
                     let l = self.lower[r.pre].as_ref();
                     let u = self.upper[r.pre].as_ref();
                     if l.is_some_and(|l| *l >= zero) {

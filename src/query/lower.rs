@@ -15,9 +15,9 @@ pub enum QueryError {
     OutputCount { property: usize, network: usize },
 }
 
-/// The exact value of a weight ([`Network::new`] guarantees it is finite).
+/// The exact value of a weight (finite, by [`Network::new`]).
 fn exact(v: f64) -> BigRational {
-    BigRational::from_float(v).unwrap_or_else(BigRational::zero)
+    <BigRational as crate::network::Scalar>::from_f64(v)
 }
 
 /// Builds the query under construction, one variable at a time.
@@ -77,19 +77,6 @@ impl Query {
             return Err(QueryError::InputCount {
                 property: box_.num_inputs(),
                 network: net.num_inputs(),
-            });
-        }
-        let max_output = sub
-            .unsafe_outputs
-            .atoms
-            .iter()
-            .map(|a| a.max_index() + 1)
-            .max()
-            .unwrap_or(0);
-        if max_output > net.num_outputs() {
-            return Err(QueryError::OutputCount {
-                property: max_output,
-                network: net.num_outputs(),
             });
         }
         let mut b = Builder {
@@ -162,18 +149,12 @@ impl Query {
             lower[*v] = box_.lower[i].clone();
             upper[*v] = box_.upper[i].clone();
         }
-        let mut atoms: Vec<Atom> = sub
+        let atoms: Vec<Atom> = sub
             .inputs
             .constraints
             .iter()
             .map(|c| atom(c, &inputs, AtomOrigin::Input))
             .collect();
-        atoms.extend(
-            sub.unsafe_outputs
-                .atoms
-                .iter()
-                .map(|c| atom(c, &current, AtomOrigin::Output)),
-        );
         let mut query = Query {
             id: sub.id,
             names: b.names,
@@ -185,6 +166,35 @@ impl Query {
             atoms,
         };
         query.propagate_bounds();
+        query.for_sub_problem(sub)
+    }
+
+    /// The same network and input polytope (with the bounds already computed, which depend on
+    /// nothing else) asking about the unsafe outputs of `sub` instead: sub-problems that share
+    /// a polytope share the costly bound tightening.
+    pub fn for_sub_problem(&self, sub: &SubProblem) -> Result<Query, QueryError> {
+        let max_output = sub
+            .unsafe_outputs
+            .atoms
+            .iter()
+            .map(|a| a.max_index() + 1)
+            .max()
+            .unwrap_or(0);
+        if max_output > self.outputs.len() {
+            return Err(QueryError::OutputCount {
+                property: max_output,
+                network: self.outputs.len(),
+            });
+        }
+        let mut query = self.clone();
+        query.id = sub.id;
+        query.atoms.retain(|a| a.origin == AtomOrigin::Input);
+        query.atoms.extend(
+            sub.unsafe_outputs
+                .atoms
+                .iter()
+                .map(|c| atom(c, &self.outputs, AtomOrigin::Output)),
+        );
         Ok(query)
     }
 }

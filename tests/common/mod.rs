@@ -7,6 +7,15 @@ pub mod oracle;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// Runs the `vera` binary from the repository root.
+pub fn vera(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_vera"))
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("the vera binary runs")
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -215,7 +215,11 @@ impl<'a> Lowering<'a> {
                 "reads an earlier intermediate value: the graph branches (e.g. a residual \
                  connection), and vera reads feed-forward networks as one chain of layers",
             )),
-            Value::Const(_) => unreachable!("chain_shape is only called on dynamic values"),
+            Value::Const(_) => Err(self.error(
+                node,
+                OnnxErrorKind::UnsupportedUse,
+                "internal: a constant was taken for a value of the layer chain",
+            )),
         }
     }
 
