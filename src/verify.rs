@@ -43,8 +43,9 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// The engine that was asked to decide the sub-problems.
     pub engine: &'static str,
-    /// What found the counterexample, for `Violated`: the engine, or `"probe"` (the box's
-    /// centre tried before any search).
+    /// What decided: for `Violated` the engine or `"probe"` (the box's centre, tried before
+    /// any search); for `Holds` the engine, or `"bounds"` when bounds closed every
+    /// sub-problem; `"none"` for `Unknown`.
     pub answered_by: &'static str,
     pub elapsed: Duration,
     /// Sub-problems in the property, and how many the bounds alone closed.
@@ -148,10 +149,10 @@ pub fn verify(
         Some(why) => Verdict::Unknown(why),
         None => Verdict::Holds,
     };
-    let by = if matches!(verdict, Verdict::Holds) {
-        engine.name()
-    } else {
-        "none"
+    let by = match verdict {
+        Verdict::Holds if closed_by_bounds == sub_problems => "bounds",
+        Verdict::Holds => engine.name(),
+        _ => "none",
     };
     Ok(finish(verdict, by, sub_problems, closed_by_bounds))
 }
