@@ -3,7 +3,7 @@
 # times) next to the numbers vera aims for. Python 3 standard library only.
 #
 # Usage (from anywhere, after scripts/setup.sh and scripts/fetch-benchmarks.sh):
-#     benchmarks/run.py acasxu [--timeout S] [--limit N] [--engine z3] [--jobs 1]
+#     benchmarks/run.py acasxu [--timeout S] [--limit N] [--engine z3] [--vera PATH]
 #     benchmarks/run.py vnncomp-test
 # A suite is a folder under benchmarks/ with instances.csv (onnx,vnnlib,timeout; no header)
 # or test_instances.csv, and expected answers in its expected.csv or benchmarks/expected/SUITE.csv
@@ -53,11 +53,12 @@ def main():
     ap.add_argument("--timeout", type=float)
     ap.add_argument("--limit", type=int)
     ap.add_argument("--engine", default="z3")
+    ap.add_argument("--vera", default=VERA, help="the vera binary (default: target/release/vera)")
     args = ap.parse_args()
     suite_dir = os.path.join(ROOT, "benchmarks", args.suite)
     if not os.path.isdir(suite_dir):
         sys.exit(f"run.py: {suite_dir} is missing: run scripts/fetch-benchmarks.sh")
-    if not os.path.exists(VERA):
+    if not os.path.exists(args.vera):
         sys.exit("run.py: target/release/vera is missing: run scripts/setup.sh")
     instances = read_instances(suite_dir)[: args.limit]
     expected = read_expected(suite_dir, args.suite)
@@ -66,7 +67,7 @@ def main():
         timeout = args.timeout if args.timeout is not None else float(csv_timeout)
         start = time.monotonic()
         proc = subprocess.run(
-            [VERA, "verify", os.path.join(suite_dir, onnx), os.path.join(suite_dir, vnnlib),
+            [args.vera, "verify", os.path.join(suite_dir, onnx), os.path.join(suite_dir, vnnlib),
              "--engine", args.engine, "--timeout", str(timeout), "--json"],
             capture_output=True, text=True)
         wall = time.monotonic() - start

@@ -9,7 +9,7 @@ use vera::engine::Budget;
 use vera::network::{load, Affine, Layer, LayerKind, Matrix, Network, Precision, Provenance};
 use vera::smt_z3::Z3Engine;
 use vera::spec::{vnnlib, Property};
-use vera::verify::{verify, Verdict};
+use vera::verify::{verify, verify_with, SearchOptions, Verdict};
 
 fn provenance() -> Provenance {
     Provenance::memory(Precision::F64)
@@ -244,5 +244,35 @@ fn smoke_tests_get_the_expected_answers() {
     match smoke("test_sat.onnx", "test_prop.vnnlib") {
         Verdict::Violated(r) => assert!(r.confirmed() && r.exact_ok && r.float_ok),
         other => panic!("test_sat: expected violated, got {other:?}"),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Split and conquer against the same oracle, with bisection forced down to boxes of at
+    /// most one unstable ReLU (so bounds close most boxes and Z3 decides the rest): never a
+    /// wrong answer. A timeout is allowed (bisecting near a tight optimum can take long) but
+    /// must stay rare.
+    #[test]
+    fn split_and_conquer_matches_the_enumeration_oracle((widths, values, lo, hi, c) in arb_differential()) {
+        let net = network(&widths, &values);
+        let max = common::oracle::max_linear_output(&net, &lo, &hi, &c).value;
+        let options = SearchOptions { leaf_unstable_relus: 1, root_unstable_relus: 0, max_depth: 48 };
+        let delta = 1e-3 * max.abs().max(1.0);
+        let budget = Budget::from_now(std::time::Duration::from_secs(5));
+        let safe = linear_property(&lo, &hi, &c, ">=", max + delta);
+        match verify_with(&net, &safe, &Z3Engine, &budget, options).unwrap().verdict {
+            Verdict::Holds => {}
+            Verdict::Unknown(why) => prop_assert_eq!(why, "timeout"),
+            other => prop_assert!(false, "above the maximum {}: got {:?}", max, other),
+        }
+        let budget = Budget::from_now(std::time::Duration::from_secs(5));
+        let unsafe_ = linear_property(&lo, &hi, &c, ">=", max - delta);
+        match verify_with(&net, &unsafe_, &Z3Engine, &budget, options).unwrap().verdict {
+            Verdict::Violated(r) => prop_assert!(r.confirmed()),
+            Verdict::Unknown(why) => prop_assert_eq!(why, "timeout"),
+            Verdict::Holds => prop_assert!(false, "below the maximum {}: got holds", max),
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! The command-line interface: `vera info`, `vera eval`, `vera verify`, `vera vnncomp`.
+//! The command-line interface: `vera info`, `vera eval`, `vera verify`, `vera bounds`, `vera vnncomp`.
 
+mod bounds;
 mod eval;
 mod info;
 mod input;
@@ -24,6 +25,7 @@ enum Command {
     Info(info::InfoArgs),
     Eval(eval::EvalArgs),
     Verify(verify::VerifyArgs),
+    Bounds(bounds::BoundsArgs),
     Vnncomp(vnncomp::VnncompArgs),
 }
 
@@ -34,6 +36,7 @@ pub fn main() -> ExitCode {
         Command::Info(args) => info::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Eval(args) => eval::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => verify::run(&args),
+        Command::Bounds(args) => bounds::run(&args),
         Command::Vnncomp(args) => vnncomp::run(&args),
     };
     match result {

@@ -70,7 +70,7 @@ fn atom(c: &LinearConstraint, vars: &[VarId], origin: AtomOrigin) -> Atom {
 
 impl Query {
     /// Lowers `net` and one sub-problem of a property, with interval bounds (see
-    /// [`Query::tighten`] for the tighter, costlier ones).
+    /// `bounds::tighten_query` for tighter ones).
     pub fn new(net: &Network, sub: &SubProblem) -> Result<Query, QueryError> {
         let box_ = &sub.inputs.bounds;
         if box_.num_inputs() != net.num_inputs() {
@@ -165,7 +165,11 @@ impl Query {
             steps: b.steps,
             atoms,
         };
-        query.propagate_bounds();
+        // Interval bounds in f64, rounded outward and stored exactly: exact rational intervals
+        // would be sound too, but their numerals grow with every layer (thousands of digits deep
+        // in a network), which costs more than everything else a query is used for. An empty
+        // region keeps the crossing input bounds, which engines see.
+        let _ = crate::bounds::tighten_query(&mut query, crate::bounds::Method::Interval);
         query.for_sub_problem(sub)
     }
 

@@ -4,13 +4,12 @@
 //! The lowering is exact: it starts from the network as read (no f64 folding), turns every
 //! weight into its exact rational value and every property constant into the rational the
 //! file wrote, so the query means exactly "some input of this polytope gives an unsafe output
-//! of this network over the reals". Bounds are then tightened by exact interval arithmetic,
-//! which is sound by construction (no rounding to guard against).
+//! of this network over the reals". Variable bounds are exact rationals too, but derived ones
+//! come from the `bounds` module (f64 with outward rounding, each f64 an exact rational): they
+//! are sound, and their numerals stay small.
 
-mod backsub;
-mod bounds;
+mod compact;
 mod lower;
-mod symbolic;
 
 pub use lower::QueryError;
 
@@ -118,19 +117,6 @@ impl Query {
             }
         }
         values
-    }
-
-    /// Tightens the bounds beyond intervals: symbolic bounds, then back-substitution for the
-    /// pre-activations still unstable. Every step is exact, so the bounds stay sound; it stops
-    /// early when `budget` runs out.
-    pub fn tighten(&mut self, budget: &crate::engine::Budget) {
-        self.propagate_symbolic(budget);
-        self.propagate_backsubstitution(budget);
-        log::debug!(
-            "bounds for {:?}: phases (active, inactive, unstable) {:?}",
-            self.id,
-            self.phase_counts()
-        );
     }
 
     /// The ReLU constraints, in order.

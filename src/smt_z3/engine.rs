@@ -29,6 +29,8 @@ impl Engine for Z3Engine {
             );
             solver.set_params(&params);
         }
+        // Z3 gets the question over the inputs and unstable ReLUs only (exactly equivalent).
+        let query = &query.compacted();
         let vars = encode_query(query, &solver);
         log::debug!(
             "z3: sub-problem {:?}, {} variables, phases (active, inactive, unstable) {:?}",

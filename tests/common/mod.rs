@@ -2,6 +2,7 @@
 //! an independent LP-based oracle for the maximum of a ReLU network over a box (`oracle`).
 #![allow(dead_code)]
 
+pub mod generate;
 pub mod oracle;
 
 use serde::Deserialize;

@@ -1,0 +1,268 @@
+//! Split and conquer for one sub-problem: bound the input box; when the bounds cannot refute
+//! the unsafe atoms, try the points the bounds point at, and either hand the box to the engine
+//! (few unstable ReLUs left) or bisect it on its most influential input and go on.
+
+use super::witness::{confirm, Confirmation};
+use crate::bounds::{
+    bisect, tighten_query_with, widest_influence, LinearBound, Method, Objective, RelaxedQuery,
+    VarBounds,
+};
+use crate::engine::{Budget, Engine, EngineAnswer};
+use crate::network::Network;
+use crate::query::{AtomOrigin, Query};
+use crate::replay::Replay;
+use crate::spec::{InputBox, Property, Relation};
+use num_rational::BigRational;
+
+/// When a box goes to the engine instead of being bisected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SearchOptions {
+    /// A box goes to the engine once propagation leaves at most this many unstable ReLUs: the
+    /// engine's case splits are then few, while bisection would still need many boxes. (On
+    /// ACAS Xu, Z3 takes 0.1–3 s per box at 4–12 unstable ReLUs while bounding a box takes
+    /// about a millisecond, so the engine is kept for boxes bisection cannot close cheaply.)
+    pub leaf_unstable_relus: usize,
+    /// The whole input region goes to the engine at once when it has at most this many
+    /// unstable ReLUs: a small network is one cheap engine call, while bisecting its (often
+    /// many) inputs near a tight optimum can take thousands of boxes.
+    pub root_unstable_relus: usize,
+    /// A box this many bisections deep goes to the engine whatever its unstable ReLUs: boxes
+    /// narrower than the network's float resolution gain nothing from further splitting.
+    pub max_depth: usize,
+}
+
+impl Default for SearchOptions {
+    fn default() -> SearchOptions {
+        SearchOptions {
+            leaf_unstable_relus: 4,
+            root_unstable_relus: 16,
+            max_depth: 48,
+        }
+    }
+}
+
+/// How one sub-problem ended.
+#[derive(Debug)]
+pub(crate) enum Conquest {
+    /// No counterexample in the sub-problem.
+    Closed,
+    Violated(Box<Replay>),
+    Unknown(String),
+}
+
+/// Counts for the logs and the outcome.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SearchStats {
+    /// Input boxes bounded (the root and every half).
+    pub boxes: usize,
+    /// Boxes closed by bounds alone.
+    pub closed_by_bounds: usize,
+    /// Boxes handed to the engine.
+    pub engine_calls: usize,
+    /// Deepest bisection.
+    pub max_depth: usize,
+}
+
+/// A consequence of the unsafe conjunction, `objective ≤ threshold`, which a lower bound of the
+/// objective above the threshold refutes: `Σ a·y ≤ b` as it is, `Σ a·y ≥ b` as `−Σ a·y ≤ −b`.
+struct Refutable {
+    objective: Objective,
+    /// The threshold in the objective's direction.
+    threshold: BigRational,
+}
+
+/// The output atoms as [`Refutable`]s, and when there are several, their sum too: a point
+/// meeting every atom `oₖ ≤ tₖ` meets `Σ oₖ ≤ Σ tₖ`, so a lower bound of the sum above `Σ tₖ`
+/// refutes the conjunction even where no single atom's bound does (e.g. "y₀ is the largest
+/// output" near a point where every output is close to y₀).
+fn refutable_atoms(query: &Query) -> Vec<Refutable> {
+    let mut sum: Vec<(usize, BigRational)> = Vec::new();
+    let mut sum_threshold = BigRational::from_integer(0.into());
+    let mut atoms = Vec::new();
+    for a in query
+        .atoms
+        .iter()
+        .filter(|a| a.origin == AtomOrigin::Output)
+    {
+        let sign = match a.relation {
+            Relation::Le => BigRational::from_integer(1.into()),
+            Relation::Ge => BigRational::from_integer((-1).into()),
+        };
+        let terms: Vec<(usize, BigRational)> =
+            a.terms.iter().map(|(v, c)| (*v, c * &sign)).collect();
+        let threshold = &a.bound * &sign;
+        for (v, c) in &terms {
+            match sum.iter_mut().find(|(w, _)| w == v) {
+                Some((_, total)) => *total += c,
+                None => sum.push((*v, c.clone())),
+            }
+        }
+        sum_threshold += &threshold;
+        atoms.push(Refutable {
+            objective: Objective::new(&terms),
+            threshold,
+        });
+    }
+    if atoms.len() > 1 {
+        atoms.push(Refutable {
+            objective: Objective::new(&sum),
+            threshold: sum_threshold,
+        });
+    }
+    atoms
+}
+
+/// Everything about the sub-problem that does not change from box to box.
+pub(crate) struct SubProblemSearch<'a> {
+    pub net: &'a Network,
+    pub property: &'a Property,
+    pub engine: &'a dyn Engine,
+    pub budget: &'a Budget,
+    pub relaxed: &'a RelaxedQuery,
+    pub query: &'a Query,
+    pub region: &'a InputBox,
+    pub options: SearchOptions,
+}
+
+impl SubProblemSearch<'_> {
+    /// Decides the sub-problem, adding to `stats`.
+    pub fn run(&self, stats: &mut SearchStats) -> Result<Conquest, super::VerifyError> {
+        let atoms = refutable_atoms(self.query);
+        let start = VarBounds::of_query(self.query);
+        let inputs = self.relaxed.inputs();
+        let root_lo: Vec<f64> = inputs.iter().map(|&x| start.lower[x]).collect();
+        let root_hi: Vec<f64> = inputs.iter().map(|&x| start.upper[x]).collect();
+        let mut stack = vec![(root_lo, root_hi, 0usize)];
+        let mut unknown: Option<String> = None;
+        while let Some((lo, hi, depth)) = stack.pop() {
+            if self.budget.exhausted() {
+                return Ok(Conquest::Unknown("timeout".into()));
+            }
+            stats.boxes += 1;
+            stats.max_depth = stats.max_depth.max(depth);
+            let mut here = start.clone();
+            for (k, &x) in inputs.iter().enumerate() {
+                here.restrict(x, lo[k], hi[k]);
+            }
+            let Ok(bounds) = self.relaxed.propagate(&here, Method::Symbolic) else {
+                stats.closed_by_bounds += 1;
+                continue; // an empty box
+            };
+            // The atom closest to being refuted, with its bound.
+            let mut closest: Option<(usize, f64, LinearBound)> = None;
+            let mut refuted = false;
+            for (k, atom) in atoms.iter().enumerate() {
+                let bound = self.relaxed.lower_bound(&bounds, &atom.objective);
+                if BigRational::from_float(bound.value).is_some_and(|v| v > atom.threshold) {
+                    refuted = true;
+                    break;
+                }
+                let gap = bound.value - crate::spec::to_f64(&atom.threshold);
+                if closest.as_ref().is_none_or(|(_, g, _)| gap > *g) {
+                    closest = Some((k, gap, bound));
+                }
+            }
+            if refuted {
+                stats.closed_by_bounds += 1;
+                continue;
+            }
+            if let Some(r) = self.falsify(&lo, &hi, closest.as_ref().map(|(_, _, b)| b))? {
+                return Ok(Conquest::Violated(Box::new(r)));
+            }
+            let unstable = self
+                .query
+                .relus()
+                .filter(|r| bounds.lower[r.pre] < 0.0 && bounds.upper[r.pre] > 0.0)
+                .count();
+            let split = closest
+                .as_ref()
+                .and_then(|(k, _, b)| {
+                    let other = self
+                        .relaxed
+                        .lower_bound(&bounds, &atoms[*k].objective.negated());
+                    widest_influence(b, &other, &lo, &hi)
+                })
+                .filter(|_| {
+                    let o = &self.options;
+                    let small = unstable <= o.leaf_unstable_relus
+                        || (depth == 0 && unstable <= o.root_unstable_relus);
+                    !small && depth < o.max_depth
+                });
+            if let Some(dim) = split {
+                for (l, h) in bisect(&lo, &hi, dim) {
+                    stack.push((l, h, depth + 1));
+                }
+                continue;
+            }
+            stats.engine_calls += 1;
+            let mut leaf = self.query.clone();
+            tighten_query_with(&mut leaf, &bounds);
+            match self.engine.check(&leaf, self.budget)? {
+                EngineAnswer::NoCounterexample => {}
+                EngineAnswer::Unknown(why) => {
+                    if self.budget.exhausted() {
+                        return Ok(Conquest::Unknown(why));
+                    }
+                    unknown.get_or_insert(why);
+                }
+                EngineAnswer::Counterexample(candidate) => {
+                    match confirm(
+                        self.net,
+                        self.property,
+                        self.engine,
+                        self.budget,
+                        &leaf,
+                        self.region,
+                        candidate,
+                    )? {
+                        Confirmation::Confirmed(r) => return Ok(Conquest::Violated(Box::new(r))),
+                        Confirmation::Failed(why) => {
+                            unknown.get_or_insert(why);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(match unknown {
+            Some(why) => Conquest::Unknown(why),
+            None => Conquest::Closed,
+        })
+    }
+
+    /// Tries the points the bounds suggest: the corner of the box where the closest atom's
+    /// linear bound is smallest, and the box's centre. Screened in f64, confirmed by replay.
+    fn falsify(
+        &self,
+        lo: &[f64],
+        hi: &[f64],
+        closest: Option<&LinearBound>,
+    ) -> Result<Option<Replay>, super::VerifyError> {
+        let centre: Vec<f64> = lo.iter().zip(hi).map(|(l, h)| l + (h - l) / 2.0).collect();
+        let candidates = closest
+            .map(|b| b.corner.clone())
+            .into_iter()
+            .chain([centre]);
+        for x in candidates {
+            if x.iter().any(|v| !v.is_finite()) {
+                continue;
+            }
+            let Ok(y) = self.net.eval(&x) else { continue };
+            let screened = self
+                .property
+                .check_f64(&x, &y)
+                .map_err(crate::replay::ReplayError::from)?;
+            if !screened.violated {
+                continue;
+            }
+            let exact: Vec<BigRational> = x
+                .iter()
+                .filter_map(|v| BigRational::from_float(*v))
+                .collect();
+            let r = crate::replay::replay(self.net, self.property, self.region, &exact)?;
+            if r.confirmed() {
+                return Ok(Some(r));
+            }
+        }
+        Ok(None)
+    }
+}

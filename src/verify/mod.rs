@@ -1,0 +1,176 @@
+//! Deciding a property: every sub-problem by split and conquer (bounds on input boxes, the
+//! engine on boxes the bounds leave open), every counterexample through replay, one verdict
+//! at the end.
+
+mod conquer;
+mod witness;
+
+pub use conquer::{SearchOptions, SearchStats};
+
+use crate::bounds::RelaxedQuery;
+use crate::engine::{Budget, Engine, EngineError};
+use crate::network::Network;
+use crate::query::{Query, QueryError};
+use crate::replay::{Replay, ReplayError};
+use crate::spec::Property;
+use conquer::{Conquest, SubProblemSearch};
+use std::time::{Duration, Instant};
+use witness::probe_centre;
+
+/// vera's answer about a property.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// No input in the region gives an unsafe output.
+    Holds,
+    /// A counterexample, confirmed by replay.
+    Violated(Box<Replay>),
+    /// Undecided, and why.
+    Unknown(String),
+}
+
+impl Verdict {
+    /// `holds`, `violated` or `unknown`.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Holds => "holds",
+            Verdict::Violated(_) => "violated",
+            Verdict::Unknown(_) => "unknown",
+        }
+    }
+}
+
+/// A verdict with how it was reached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    /// The engine that was asked to decide the sub-problems.
+    pub engine: &'static str,
+    /// What decided: for `Violated` the engine or `"probe"` (a point the search tried before
+    /// asking the engine: a box's centre or the corner its bounds point at); for `Holds` the
+    /// engine, or `"bounds"` when bounds closed every box; `"none"` for `Unknown`.
+    pub answered_by: &'static str,
+    pub elapsed: Duration,
+    /// Sub-problems in the property, and how many the bounds alone closed.
+    pub sub_problems: usize,
+    pub closed_by_bounds: usize,
+    /// What split and conquer did.
+    pub search: SearchStats,
+}
+
+/// Why verification could not run (not an undecided answer: that is `Verdict::Unknown`).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error(transparent)]
+    Replay(#[from] ReplayError),
+}
+
+/// Decides `property` on `net` with `engine` within `budget`: per input polytope, a probe at
+/// its centre; per sub-problem, split and conquer with the default [`SearchOptions`].
+pub fn verify(
+    net: &Network,
+    property: &Property,
+    engine: &dyn Engine,
+    budget: &Budget,
+) -> Result<Outcome, VerifyError> {
+    verify_with(net, property, engine, budget, SearchOptions::default())
+}
+
+/// [`verify`] with explicit search options.
+pub fn verify_with(
+    net: &Network,
+    property: &Property,
+    engine: &dyn Engine,
+    budget: &Budget,
+    options: SearchOptions,
+) -> Result<Outcome, VerifyError> {
+    let start = Instant::now();
+    let mut unknown: Option<String> = None;
+    let mut sub_problems = 0;
+    let mut closed_by_bounds = 0;
+    let mut stats = SearchStats::default();
+    let finish = |verdict: Verdict, answered_by, sub_problems, closed_by_bounds, stats| {
+        log::debug!("verify: {stats:?}");
+        Outcome {
+            verdict,
+            engine: engine.name(),
+            answered_by,
+            elapsed: start.elapsed(),
+            sub_problems,
+            closed_by_bounds,
+            search: stats,
+        }
+    };
+    // The query of each input polytope, shared by its output disjuncts.
+    let mut region: Option<((usize, usize), Query, RelaxedQuery)> = None;
+    for sub in property.sub_problems() {
+        sub_problems += 1;
+        let polytope = (sub.id.case, sub.id.input_polytope);
+        if region.as_ref().is_none_or(|(p, _, _)| *p != polytope) {
+            if let Some(r) = probe_centre(net, property, &sub.inputs.bounds)? {
+                let verdict = Verdict::Violated(Box::new(r));
+                return Ok(finish(
+                    verdict,
+                    "probe",
+                    sub_problems,
+                    closed_by_bounds,
+                    stats,
+                ));
+            }
+            let base = Query::new(net, &sub)?;
+            let relaxed = RelaxedQuery::new(&base);
+            region = Some((polytope, base, relaxed));
+        }
+        let Some((_, base, relaxed)) = &region else {
+            unreachable!("the region was set above")
+        };
+        let query = base.for_sub_problem(&sub)?;
+        let calls_before = stats.engine_calls;
+        let search = SubProblemSearch {
+            net,
+            property,
+            engine,
+            budget,
+            relaxed,
+            query: &query,
+            region: &sub.inputs.bounds,
+            options,
+        };
+        match search.run(&mut stats)? {
+            Conquest::Closed => {
+                if stats.engine_calls == calls_before {
+                    closed_by_bounds += 1;
+                }
+            }
+            Conquest::Violated(r) => {
+                let by = if stats.engine_calls == calls_before {
+                    "probe"
+                } else {
+                    engine.name()
+                };
+                let verdict = Verdict::Violated(r);
+                return Ok(finish(verdict, by, sub_problems, closed_by_bounds, stats));
+            }
+            Conquest::Unknown(why) => {
+                let out_of_time = budget.exhausted();
+                unknown.get_or_insert(why);
+                if out_of_time {
+                    break;
+                }
+            }
+        }
+    }
+    let verdict = match unknown {
+        Some(why) => Verdict::Unknown(why),
+        None => Verdict::Holds,
+    };
+    let by = match verdict {
+        Verdict::Holds if stats.engine_calls == 0 => "bounds",
+        Verdict::Holds => engine.name(),
+        _ => "none",
+    };
+    Ok(finish(verdict, by, sub_problems, closed_by_bounds, stats))
+}
