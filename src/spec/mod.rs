@@ -26,6 +26,7 @@
 //! ```
 
 mod check;
+pub mod dsl;
 mod input;
 mod linear;
 mod output;
