@@ -1,6 +1,9 @@
-//! The command-line interface: `vera info`, `vera eval`, `vera verify`, `vera vnncomp`.
+//! The command-line interface: `vera info`, `vera eval`, `vera verify`, `vera vnncomp`,
+//! `vera check`, `vera export`.
 
+mod check;
 mod eval;
+mod export;
 mod info;
 mod input;
 mod verify;
@@ -25,6 +28,8 @@ enum Command {
     Eval(eval::EvalArgs),
     Verify(verify::VerifyArgs),
     Vnncomp(vnncomp::VnncompArgs),
+    Check(check::CheckArgs),
+    Export(export::ExportArgs),
 }
 
 /// Runs the CLI; errors are printed as one line to stderr with a non-zero exit code.
@@ -35,6 +40,8 @@ pub fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args).map(|()| ExitCode::SUCCESS),
         Command::Verify(args) => verify::run(&args),
         Command::Vnncomp(args) => vnncomp::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Export(args) => export::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -9,8 +9,9 @@ use crate::spec::{
     Case, InputBox, InputPolytope, InputRegion, LinearConstraint, OutputConjunction, OutputDnf,
     Property, Relation,
 };
+use num_bigint::BigInt;
 use num_rational::BigRational;
-use num_traits::{Signed, Zero};
+use num_traits::{One, Signed, Zero};
 
 /// A half-space over one side's variables (inputs or outputs, in the spec's units) as a
 /// constraint over the network's own variables.
@@ -18,8 +19,9 @@ use num_traits::{Signed, Zero};
 /// With `scaling`, a spec value `v_i` is `n_i * range_i + mean_i` for the network's `n_i`, so
 /// `sum c_i v_i + k` becomes `sum (c_i range_i) n_i + (k + sum c_i mean_i)`, exactly.
 /// Canonical form, so that equal sets compare equal whatever the spec's units: a constraint on
-/// one variable has coefficient 1 (a bound); others are scaled so the first coefficient is
-/// ±1 and written with `<=`.
+/// one variable has coefficient 1 (a bound); others are scaled to coprime integer
+/// coefficients and written with `<=` (`y0 >= y1` becomes `-Y_0 + Y_1 <= 0`, as VNN-COMP
+/// writes it).
 pub fn constraint(h: &HalfSpace, scaling: Option<&Scaling>) -> Option<LinearConstraint> {
     let (terms, constant) = network_units(&h.expr, scaling);
     let relation = if h.le { Relation::Le } else { Relation::Ge };
@@ -27,15 +29,39 @@ pub fn constraint(h: &HalfSpace, scaling: Option<&Scaling>) -> Option<LinearCons
     if let Some((i, rel, value)) = c.as_simple_bound() {
         return LinearConstraint::new([(i, BigRational::from_integer(1.into()))], rel, value).ok();
     }
-    let lead = c.terms()[0].1.abs();
     let sign = BigRational::from_integer(if c.relation() == Relation::Ge { -1 } else { 1 }.into());
-    let factor = sign / lead;
+    let factor = sign / content(c.terms().iter().map(|(_, k)| k));
     LinearConstraint::new(
         c.terms().iter().map(|(i, k)| (*i, k * &factor)),
         Relation::Le,
         c.bound() * &factor,
     )
     .ok()
+}
+
+/// The positive rational `g` such that every `k / g` is an integer and they are coprime: the
+/// gcd of the numerators over the lcm of the denominators.
+fn content<'a>(values: impl Iterator<Item = &'a BigRational>) -> BigRational {
+    let mut numerators = BigInt::zero();
+    let mut denominators = BigInt::one();
+    for v in values {
+        numerators = gcd(numerators, v.numer().abs());
+        let g = gcd(denominators.clone(), v.denom().clone());
+        denominators = &denominators / g * v.denom();
+    }
+    if numerators.is_zero() {
+        return BigRational::one();
+    }
+    BigRational::new(numerators, denominators)
+}
+
+fn gcd(mut a: BigInt, mut b: BigInt) -> BigInt {
+    while !b.is_zero() {
+        let r = &a % &b;
+        a = b;
+        b = r;
+    }
+    a.abs()
 }
 
 /// `(terms, constant)` of `expr` over the network's variables (input or output indices).
@@ -186,6 +212,15 @@ mod tests {
         assert_eq!(c.relation(), Relation::Ge);
         let expected = (q(1500, 1) - &scaling.mean[0]) / &scaling.range[0];
         assert_eq!(c.bound(), &expected);
+    }
+
+    #[test]
+    fn content_makes_coprime_integers() {
+        let values = [q(3, 2), q(-9, 4), q(6, 1)];
+        let g = content(values.iter());
+        assert_eq!(g, q(3, 4));
+        let scaled: Vec<_> = values.iter().map(|v| v / &g).collect();
+        assert_eq!(scaled, vec![q(2, 1), q(-3, 1), q(8, 1)]);
     }
 
     #[test]

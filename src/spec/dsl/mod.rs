@@ -27,6 +27,7 @@
 mod ast;
 mod check;
 mod diagnostic;
+mod export;
 mod formula;
 mod lexer;
 mod lower;
@@ -36,6 +37,7 @@ mod spec;
 
 pub use check::MAX_L1_DIMENSION;
 pub use diagnostic::{Diagnostic, Diagnostics, Span};
+pub use export::{decimal_outward, vnnlib_text, EXPORT_DIGITS};
 pub use formula::MAX_DNF_DISJUNCTS;
 pub use spec::{
     BoundTarget, BoundsQuery, Interface, Item, ItemKind, NetworkDecl, Scaling, Spec, UnknownItem,
