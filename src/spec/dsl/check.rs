@@ -355,13 +355,18 @@ impl Scope<'_> {
             }
             "ball" => {
                 arity(3)?;
-                let center = self.constant(&args[0]).map_err(|_| {
-                    Diagnostic::at(
-                        args[0].span,
-                        "the ball's centre must be a constant vector",
-                        "expected constant numbers",
-                    )
-                })?;
+                let center = self
+                    .linear(&args[0])?
+                    .into_iter()
+                    .map(|l| l.as_constant().cloned())
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        Diagnostic::at(
+                            args[0].span,
+                            "the ball's centre must be a constant vector",
+                            "this depends on the network's inputs or outputs",
+                        )
+                    })?;
                 let norm = match &args[1].kind {
                     ExprKind::Name(n) if n == "linf" => Norm::Linf,
                     ExprKind::Name(n) if n == "l1" => Norm::L1,

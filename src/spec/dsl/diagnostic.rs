@@ -147,14 +147,16 @@ impl fmt::Display for Diagnostics {
 impl std::error::Error for Diagnostics {}
 
 /// The known name closest to `name` by edit distance, when it is close enough to be a
-/// plausible typo (at most a third of the name's length, and at least one edit allowed).
+/// plausible typo: at most a third of the name's length (one edit at least), and never the
+/// whole name (`c` does not suggest `a`).
 pub fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (name.chars().count() / 3).max(1);
+    let length = name.chars().count();
+    let limit = (length / 3).max(1);
     known
         .into_iter()
         .filter(|k| *k != name)
         .map(|k| (levenshtein(name, k), k))
-        .filter(|(d, _)| *d <= limit)
+        .filter(|(d, _)| *d <= limit && *d < length)
         .min_by_key(|(d, _)| *d)
         .map(|(_, k)| k)
 }
@@ -185,6 +187,8 @@ mod tests {
         assert_eq!(levenshtein("", "abc"), 3);
         assert_eq!(closest("rhoo", ["rho", "theta", "psi"]), Some("rho"));
         assert_eq!(closest("zzz", ["rho", "theta"]), None);
+        assert_eq!(closest("c", ["a", "b"]), None);
+        assert_eq!(closest("yy", ["y"]), Some("y"));
         assert_eq!(
             closest("argmx", ["argmax", "argmin", "ball"]),
             Some("argmax")

@@ -280,10 +280,17 @@ impl<'t> Parser<'t> {
                     self.bump();
                     block.bounds.push(self.expr()?);
                 }
-            } else if query {
-                return Err(self.expected("`requires`, `compute bounds` or `}`"));
             } else {
-                return Err(self.expected("`requires`, `ensures` or `}`"));
+                let e = self.expected(if query {
+                    "`requires`, `compute bounds` or `}`"
+                } else {
+                    "`requires`, `ensures` or `}`"
+                });
+                return Err(if self.is_symbol("=") {
+                    e.with_note("to compare, write `==`")
+                } else {
+                    e
+                });
             }
         }
         Ok(block)

@@ -56,9 +56,18 @@ pub fn resolve(
         defined: HashMap::new(),
     };
     let mut blocks: Vec<(&Block, bool)> = Vec::new();
+    // Networks that could not be loaded: blocks about them are not checked (their errors
+    // would only repeat that the network is missing).
+    let mut unloaded: Vec<&str> = Vec::new();
     for item in items {
         let result = match item {
-            AstItem::Network { name, path } => decls.network(name, path, base),
+            AstItem::Network { name, path } => {
+                let r = decls.network(name, path, base);
+                if r.is_err() {
+                    unloaded.push(&name.name);
+                }
+                r
+            }
             AstItem::Names { side, names, span } => decls.declare_names(*side, names, *span),
             AstItem::Normalize {
                 side,
@@ -95,6 +104,13 @@ pub fn resolve(
                 )
                 .with_related(first, "first defined here"),
             );
+            continue;
+        }
+        let about_unloaded = match &block.network {
+            Some(on) => unloaded.contains(&on.name.as_str()),
+            None => !unloaded.is_empty() && decls.networks.is_empty(),
+        };
+        if about_unloaded {
             continue;
         }
         match decls.item(block, query, source) {
