@@ -15,7 +15,8 @@ const TOLERANCE: f64 = 1e-8;
 /// Fails with `what` unless `ok`.
 macro_rules! ensure {
     ($ok:expr, $($what:tt)+) => {
-        if !$ok {
+        let ok: bool = $ok;
+        if !ok {
             return Err(format!($($what)+));
         }
     };

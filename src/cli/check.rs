@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Args;
 use serde_json::{json, Value};
 use std::io::IsTerminal;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Why a bounds query is not decided yet.
@@ -128,7 +128,7 @@ fn select<'s>(spec: &'s Spec, names: &[String]) -> anyhow::Result<Vec<&'s Item>>
 }
 
 /// The `--network` replacement, loaded and checked against the spec's only network.
-fn replacement_network(spec: &Spec, path: &PathBuf) -> anyhow::Result<(Network, String)> {
+fn replacement_network(spec: &Spec, path: &Path) -> anyhow::Result<(Network, String)> {
     let [decl] = spec.networks.as_slice() else {
         anyhow::bail!(
             "--network replaces the spec's network, but {} declares {} networks",

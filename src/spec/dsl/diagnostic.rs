@@ -36,8 +36,9 @@ pub struct Diagnostic {
     pub span: Option<Span>,
     pub label: String,
     pub notes: Vec<String>,
-    /// A second place worth showing (e.g. the first definition of a duplicate).
-    pub related: Option<(Span, String)>,
+    /// A second place worth showing (e.g. the first definition of a duplicate); boxed to
+    /// keep `Result<_, Diagnostic>` small.
+    pub related: Option<Box<(Span, String)>>,
 }
 
 impl Diagnostic {
@@ -69,7 +70,7 @@ impl Diagnostic {
     }
 
     pub fn with_related(mut self, span: Span, label: impl Into<String>) -> Diagnostic {
-        self.related = Some((span, label.into()));
+        self.related = Some(Box::new((span, label.into())));
         self
     }
 }
@@ -96,7 +97,8 @@ impl Diagnostics {
             if let Some(span) = d.span {
                 labels.push(Label::primary((), self.clamp(span)).with_message(&d.label));
             }
-            if let Some((span, label)) = &d.related {
+            if let Some(related) = &d.related {
+                let (span, label) = related.as_ref();
                 labels.push(Label::secondary((), self.clamp(*span)).with_message(label));
             }
             let mut notes = d.notes.clone();
