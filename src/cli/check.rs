@@ -16,7 +16,7 @@ use std::process::ExitCode;
 pub const BOUNDS_NOT_AVAILABLE: &str = "bounds queries need `vera bounds` (not yet available)";
 
 /// Values shown per witness line in the table before it is cut short (`--json` has all).
-const TABLE_VALUES: usize = 8;
+const TABLE_VALUES: usize = 10;
 
 /// Check the properties of a .vera spec.
 ///
