@@ -160,3 +160,16 @@ fn decimal_specs_round_trip_through_vnnlib_exactly() {
     }
     assert_eq!(checked, 3);
 }
+
+#[test]
+fn the_longest_expressions_check_without_overflowing_the_stack() {
+    // MAX_OPERATORS operators, checked in a test thread (2 MiB of stack by default).
+    let sum: Vec<String> = (0..990).map(|j| format!("y[{}]", j % 10)).collect();
+    let ensures = format!("{} <= 1 + x[0] - x[0]", sum.join(" + "));
+    let p = property(&format!(
+        "property p {{ requires 0 <= x <= 1 and {} ensures {ensures} }}",
+        vec!["x[1] >= 0"; 240].join(" and ")
+    ));
+    let atom = &p.cases()[0].unsafe_outputs.disjuncts[0].atoms[0];
+    assert_eq!(atom.terms().len(), 10);
+}

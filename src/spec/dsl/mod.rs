@@ -71,9 +71,29 @@ pub fn parse_file(path: &Path) -> Result<Spec, Diagnostics> {
     }
 }
 
+/// Stack for checking a spec: the checker recurses over expressions, whose operator chains
+/// nest up to [`parser::MAX_OPERATORS`] deep, more than a default thread's stack holds.
+const CHECK_STACK_BYTES: usize = 256 << 20;
+
 /// Checks and lowers `.vera` text; `path` names it in diagnostics and its folder anchors
 /// relative paths.
 pub fn parse_str(source: &str, path: &Path) -> Result<Spec, Diagnostics> {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("vera-spec-check".into())
+            .stack_size(CHECK_STACK_BYTES)
+            .spawn_scoped(scope, || parse_on_this_thread(source, path))
+            .map_or_else(
+                |_| parse_on_this_thread(source, path),
+                |h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                },
+            )
+    })
+}
+
+fn parse_on_this_thread(source: &str, path: &Path) -> Result<Spec, Diagnostics> {
     let fail = |list| Diagnostics {
         file: path.display().to_string(),
         source: source.to_string(),

@@ -12,6 +12,10 @@ use crate::exact::parse_rational;
 /// refuses: deeper nesting is never meant, and recursion must not overflow the stack.
 pub const MAX_NESTING: usize = 100;
 
+/// How many binary operators one `requires`, `ensures` or other top-level expression may
+/// have: chains like `a + b + c` nest in the tree, and checking recurses over it.
+pub const MAX_OPERATORS: usize = 1000;
+
 /// Words that start a top-level declaration.
 const ITEM_KEYWORDS: [&str; 7] = [
     "network",
@@ -29,6 +33,7 @@ pub fn parse(tokens: &[Token]) -> Result<Vec<Item>, Vec<Diagnostic>> {
         tokens,
         pos: 0,
         depth: 0,
+        operators: 0,
     };
     let mut items = Vec::new();
     let mut errors = Vec::new();
@@ -52,6 +57,8 @@ struct Parser<'t> {
     tokens: &'t [Token],
     pos: usize,
     depth: usize,
+    /// Binary operators in the current top-level expression.
+    operators: usize,
 }
 
 type Parsed<T> = Result<T, Diagnostic>;
@@ -298,15 +305,33 @@ impl<'t> Parser<'t> {
 
     /// An expression or formula (lowest precedence: `or`).
     pub fn expr(&mut self) -> Parsed<Expr> {
+        if self.depth == 0 {
+            self.operators = 0;
+        }
         self.nested(|p| {
             let mut lhs = p.and_expr()?;
             while p.is_keyword("or") {
-                p.bump();
+                p.operator()?;
                 let rhs = p.and_expr()?;
                 lhs = binary(lhs, rhs, ExprKind::Or);
             }
             Ok(lhs)
         })
+    }
+
+    /// Consumes a binary operator, counting it against [`MAX_OPERATORS`].
+    fn operator(&mut self) -> Parsed<()> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return Err(Diagnostic::at(
+                self.peek().span,
+                format!("expression with more than {MAX_OPERATORS} operators"),
+                "too long",
+            )
+            .with_note("split it into several `requires` or `ensures`, or use vectors"));
+        }
+        self.bump();
+        Ok(())
     }
 
     /// Guards recursion depth around `f`.
@@ -327,7 +352,7 @@ impl<'t> Parser<'t> {
     fn and_expr(&mut self) -> Parsed<Expr> {
         let mut lhs = self.not_expr()?;
         while self.is_keyword("and") {
-            self.bump();
+            self.operator()?;
             let rhs = self.not_expr()?;
             lhs = binary(lhs, rhs, ExprKind::And);
         }
@@ -381,7 +406,7 @@ impl<'t> Parser<'t> {
         }
         let mut rest = Vec::new();
         while let Some(op) = self.cmp_op() {
-            self.bump();
+            self.operator()?;
             rest.push((op, self.add_expr()?));
         }
         if rest.is_empty() {
@@ -405,7 +430,7 @@ impl<'t> Parser<'t> {
                 TokenKind::Symbol("-") => ArithOp::Sub,
                 _ => return Ok(lhs),
             };
-            self.bump();
+            self.operator()?;
             let rhs = self.mul_expr()?;
             lhs = arith(op, lhs, rhs);
         }
@@ -419,7 +444,7 @@ impl<'t> Parser<'t> {
                 TokenKind::Symbol("/") => ArithOp::Div,
                 _ => return Ok(lhs),
             };
-            self.bump();
+            self.operator()?;
             let rhs = self.unary()?;
             lhs = arith(op, lhs, rhs);
         }
@@ -634,5 +659,9 @@ mod tests {
         assert!(errors[0].message.contains("nested more than"));
         let source = format!("let a = {}1", "- ".repeat(5000));
         assert!(items(&source).is_err());
+        let source = format!("let a = 1{}", " + 1".repeat(MAX_OPERATORS + 1));
+        assert!(items(&source).unwrap_err()[0].message.contains("more than"));
+        let source = format!("let a = 1{}", " + 1".repeat(MAX_OPERATORS));
+        assert!(items(&source).is_ok());
     }
 }
