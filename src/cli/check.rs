@@ -117,6 +117,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
 
 /// The items `--property` names, in file order (all when none is named).
 fn select<'s>(spec: &'s Spec, names: &[String]) -> anyhow::Result<Vec<&'s Item>> {
+    if spec.items.is_empty() {
+        anyhow::bail!("{} has no property or query to check", spec.path.display());
+    }
     for name in names {
         spec.item(name)?;
     }

@@ -133,11 +133,16 @@ pub fn tokenize(source: &str) -> Result<Vec<Token>, Diagnostic> {
             i += 1;
         } else {
             let ch = source[i..].chars().next().unwrap_or('?');
-            return Err(Diagnostic::at(
+            let d = Diagnostic::at(
                 Span::new(i, i + ch.len_utf8()),
-                format!("unexpected character `{}`", ch.escape_default()),
+                format!("unexpected character `{}`", ch.escape_debug()),
                 "not part of vera's syntax",
-            ));
+            );
+            return Err(match ch {
+                '\u{201c}' | '\u{201d}' => d.with_note("strings use straight quotes: \"...\""),
+                '≤' | '≥' | '≠' => d.with_note("write `<=`, `>=` or `!=`"),
+                _ => d,
+            });
         }
     }
     tokens.push(Token {
