@@ -1,7 +1,10 @@
-//! The command-line interface: `vera info`, `vera eval`, `vera verify`, `vera bounds`, `vera vnncomp`.
+//! The command-line interface: `vera info`, `vera eval`, `vera verify`, `vera bounds`,
+//! `vera check`, `vera export`, `vera vnncomp`.
 
 mod bounds;
+mod check;
 mod eval;
+mod export;
 mod info;
 mod input;
 mod verify;
@@ -27,6 +30,8 @@ enum Command {
     Verify(verify::VerifyArgs),
     Bounds(bounds::BoundsArgs),
     Vnncomp(vnncomp::VnncompArgs),
+    Check(check::CheckArgs),
+    Export(export::ExportArgs),
 }
 
 /// Runs the CLI; errors are printed as one line to stderr with a non-zero exit code.
@@ -38,6 +43,8 @@ pub fn main() -> ExitCode {
         Command::Verify(args) => verify::run(&args),
         Command::Bounds(args) => bounds::run(&args),
         Command::Vnncomp(args) => vnncomp::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Export(args) => export::run(&args),
     };
     match result {
         Ok(code) => code,

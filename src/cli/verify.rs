@@ -63,15 +63,26 @@ pub fn decide(
         outputs: net.num_outputs(),
     };
     let prop = vnnlib::read(property, Some(dims))?;
-    let budget = match timeout {
+    let budget = budget(timeout)?;
+    Ok(verify(&net, &prop, engine.engine().as_ref(), &budget)?)
+}
+
+/// The budget `--timeout SECS` asks for, starting now (unlimited without it).
+pub fn budget(timeout: Option<f64>) -> anyhow::Result<Budget> {
+    Ok(match timeout {
         Some(t) if t.is_finite() && t >= 0.0 => Budget::from_now(Duration::from_secs_f64(t)),
         Some(t) => anyhow::bail!("--timeout must be a non-negative number of seconds, got {t}"),
         None => Budget::unlimited(),
-    };
-    let engine: Box<dyn Engine> = match engine {
-        EngineChoice::Z3 => Box::new(Z3Engine),
-    };
-    Ok(verify(&net, &prop, engine.as_ref(), &budget)?)
+    })
+}
+
+impl EngineChoice {
+    /// The engine this choice names.
+    pub fn engine(self) -> Box<dyn Engine> {
+        match self {
+            EngineChoice::Z3 => Box::new(Z3Engine),
+        }
+    }
 }
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {

@@ -1,4 +1,4 @@
-//! Properties: the IR of "inputs in a region must not give unsafe outputs", and its VNN-LIB reader and writer.
+//! Properties: the IR of "inputs in a region must not give unsafe outputs", its VNN-LIB reader and writer, and vera's own `.vera` language ([`dsl`]).
 //!
 //! A [`Property`] states its **unsafe** set, as VNN-LIB does: it holds iff no input in the
 //! region gives an output in the unsafe set, and a point that does is a counterexample. The
@@ -26,6 +26,7 @@
 //! ```
 
 mod check;
+pub mod dsl;
 mod input;
 mod linear;
 mod output;
