@@ -42,13 +42,30 @@ fn the_digit_example_holds_and_is_violated_where_expected() {
             ("robust_seven", "holds"),
             ("robust_seven_wide", "violated"),
             ("never_three", "violated"),
-            ("score_bounds", "unknown"),
+            ("score_bounds", "computed"),
         ]
     );
-    assert_eq!(
-        rows[3]["reason"],
-        "bounds queries need `vera bounds` (not yet available)"
-    );
+    // The score ranges contain the scores of the ball's centre and of random images in the
+    // ball (the ranges are sound), and are not trivially wide.
+    let ranges = rows[3]["ranges"].as_array().unwrap();
+    assert_eq!(ranges.len(), 10);
+    assert_eq!(ranges[7]["target"], "seven");
+    let net = vera::network::load(&common::repo("specs/examples/digits7x7.onnx")).unwrap();
+    let centre: Vec<f64> = serde_json::from_str(
+        &std::fs::read_to_string(common::repo("specs/examples/seven.json")).unwrap(),
+    )
+    .unwrap();
+    let mut sampler = common::Sampler::new(3);
+    let lo: Vec<f64> = centre.iter().map(|c| (c - 0.02).max(0.0)).collect();
+    let hi: Vec<f64> = centre.iter().map(|c| (c + 0.02).min(1.0)).collect();
+    for x in std::iter::once(centre.clone()).chain((0..200).map(|_| sampler.in_box(&lo, &hi))) {
+        let y: Vec<f64> = net.eval(&x).unwrap();
+        for (j, r) in ranges.iter().enumerate() {
+            let (l, u) = (r["lower"].as_f64().unwrap(), r["upper"].as_f64().unwrap());
+            assert!(l <= y[j] && y[j] <= u, "score {j} = {} outside [{l}, {u}]", y[j]);
+            assert!(u - l < 20.0, "score {j}: [{l}, {u}] is too wide to be useful");
+        }
+    }
     // The targeted counterexample scores 3 at least as high as every other digit.
     let scores: Vec<f64> = rows[2]["witness"]["spec_output"]
         .as_array()

@@ -29,7 +29,9 @@ pub mod rounding;
 mod split;
 mod symbolic;
 
-pub use property_bounds::{property_bounds, AtomBound, Interval, PropertyBounds, RegionBounds};
+pub use property_bounds::{
+    property_bounds, target_ranges, AtomBound, Interval, OutputTarget, PropertyBounds, RegionBounds,
+};
 pub use relaxed_query::{Objective, RelaxedQuery};
 pub use split::{bisect, widest_influence};
 pub use symbolic::LinearBound;

@@ -197,3 +197,72 @@ fn atom_text(c: &crate::spec::LinearConstraint) -> String {
     }
     format!("{s} {} {}", c.relation().symbol(), c.bound_f64())
 }
+
+/// A linear function of a network's outputs, `Σ coeff·y_j + constant`, to bound.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputTarget {
+    pub terms: Vec<(usize, BigRational)>,
+    pub constant: BigRational,
+}
+
+/// Sound ranges of `targets` over every input of `region` (the hull over its polytopes; each
+/// polytope's box only), or `None` when the region is empty.
+pub fn target_ranges(
+    net: &Network,
+    region: &crate::spec::InputRegion,
+    targets: &[OutputTarget],
+    method: Method,
+) -> Result<Option<Vec<Interval>>, QueryError> {
+    let no_condition = crate::spec::OutputConjunction::new(Vec::new());
+    let mut hull: Option<Vec<Interval>> = None;
+    for (k, polytope) in region.polytopes.iter().enumerate() {
+        let sub = crate::spec::SubProblem {
+            id: SubProblemId {
+                case: 0,
+                input_polytope: k,
+                output_disjunct: 0,
+            },
+            inputs: polytope,
+            unsafe_outputs: &no_condition,
+        };
+        let query = Query::new(net, &sub)?;
+        let relaxed = RelaxedQuery::new(&query);
+        let Ok(b) = relaxed.propagate(&VarBounds::of_query(&query), method) else {
+            continue; // an empty polytope
+        };
+        let ranges: Vec<Interval> = targets
+            .iter()
+            .map(|t| -> Result<Interval, QueryError> {
+                let mut terms = Vec::with_capacity(t.terms.len());
+                for (j, c) in &t.terms {
+                    let y = *query.outputs.get(*j).ok_or(QueryError::OutputCount {
+                        property: j + 1,
+                        network: query.outputs.len(),
+                    })?;
+                    terms.push((y, c.clone()));
+                }
+                let objective = Objective::new(&terms);
+                let lower = relaxed.lower_bound(&b, &objective).value;
+                let upper = relaxed.upper_bound(&b, &objective);
+                Ok(Interval {
+                    lower: shifted(lower, &t.constant, true),
+                    upper: shifted(upper, &t.constant, false),
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        hull = Some(match hull {
+            None => ranges,
+            Some(h) => h.into_iter().zip(ranges).map(|(a, b)| a.hull(b)).collect(),
+        });
+    }
+    Ok(hull)
+}
+
+/// `value + constant`, rounded outward (down for a lower bound).
+fn shifted(value: f64, constant: &BigRational, down: bool) -> f64 {
+    match BigRational::from_float(value) {
+        Some(v) => num_traits::ToPrimitive::to_f64(&crate::exact::round_to_f64(&(v + constant), down))
+            .unwrap_or(value),
+        None => value, // ±∞ stays
+    }
+}

@@ -2,6 +2,7 @@
 //! witnesses in the spec's own names and units.
 
 use super::verify::{budget, EngineChoice, EXIT_HOLDS, EXIT_UNKNOWN, EXIT_VIOLATED};
+use crate::bounds::{target_ranges, Interval, Method, OutputTarget};
 use crate::network::{load, Network};
 use crate::spec::dsl::{self, Interface, Item, ItemKind, Spec};
 use crate::verify::{verify, Outcome, Verdict};
@@ -11,9 +12,6 @@ use serde_json::{json, Value};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// Why a bounds query is not decided yet.
-pub const BOUNDS_NOT_AVAILABLE: &str = "bounds queries need `vera bounds` (not yet available)";
 
 /// Values shown per witness line in the table before it is cut short (`--json` has all).
 const TABLE_VALUES: usize = 10;
@@ -44,6 +42,10 @@ pub struct CheckArgs {
     /// with the same numbers of inputs and outputs), e.g. one ACAS Xu property on all 45 nets.
     #[arg(long, value_name = "PATH")]
     pub network: Option<PathBuf>,
+    /// How `query ... compute bounds` items are bounded: interval, symbolic or alpha (see
+    /// `vera bounds --help`).
+    #[arg(long, value_enum, default_value_t = Method::Symbolic)]
+    pub bounds: Method,
     /// Print a JSON array with one object per property (as `vera verify --json`, plus
     /// `property`, `network` and the witness in the spec's units).
     #[arg(long)]
@@ -54,8 +56,22 @@ pub struct CheckArgs {
 struct Row<'s> {
     item: &'s Item,
     network: String,
-    outcome: Result<Outcome, &'static str>,
+    outcome: RowOutcome,
 }
+
+/// What checking one item gave.
+enum RowOutcome {
+    /// A property's verdict.
+    Verified(Outcome),
+    /// A bounds query's ranges, one per target (`None`: the input region is empty).
+    Ranges {
+        ranges: Option<Vec<Interval>>,
+        elapsed: std::time::Duration,
+    },
+}
+
+/// The verdict word a bounds query reports: its ranges are computed, not judged.
+const COMPUTED: &str = "computed";
 
 pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let spec = match dsl::parse_file(&args.spec) {
@@ -85,10 +101,28 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 log::info!("checking {} on {label}", item.name);
                 let budget = budget(args.timeout)?;
                 let engine = args.engine.engine();
-                Ok(verify(net, property, engine.as_ref(), &budget)
-                    .with_context(|| format!("property {}", item.name))?)
+                RowOutcome::Verified(
+                    verify(net, property, engine.as_ref(), &budget)
+                        .with_context(|| format!("property {}", item.name))?,
+                )
             }
-            ItemKind::Bounds(_) => Err(BOUNDS_NOT_AVAILABLE),
+            ItemKind::Bounds(query) => {
+                let start = std::time::Instant::now();
+                let targets: Vec<OutputTarget> = query
+                    .targets
+                    .iter()
+                    .map(|t| OutputTarget {
+                        terms: t.terms.clone(),
+                        constant: t.constant.clone(),
+                    })
+                    .collect();
+                let ranges = target_ranges(net, &query.inputs, &targets, args.bounds)
+                    .with_context(|| format!("query {}", item.name))?;
+                RowOutcome::Ranges {
+                    ranges,
+                    elapsed: start.elapsed(),
+                }
+            }
         };
         rows.push(Row {
             item,
@@ -104,7 +138,10 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     }
     let verdicts: Vec<&str> = rows
         .iter()
-        .map(|r| r.outcome.as_ref().map_or("unknown", |o| o.verdict.word()))
+        .map(|r| match &r.outcome {
+            RowOutcome::Verified(o) => o.verdict.word(),
+            RowOutcome::Ranges { .. } => COMPUTED,
+        })
         .collect();
     Ok(ExitCode::from(if verdicts.contains(&"violated") {
         EXIT_VIOLATED
@@ -168,11 +205,20 @@ fn row_json(row: &Row) -> Value {
         "network": row.network,
     });
     match &row.outcome {
-        Err(why) => {
-            j["verdict"] = json!("unknown");
-            j["reason"] = json!(why);
+        RowOutcome::Ranges { ranges, elapsed } => {
+            j["verdict"] = json!(COMPUTED);
+            j["time_s"] = json!(elapsed.as_secs_f64());
+            j["ranges"] = match (ranges, &row.item.kind) {
+                (Some(ranges), ItemKind::Bounds(q)) => json!(q
+                    .targets
+                    .iter()
+                    .zip(ranges)
+                    .map(|(t, r)| json!({"target": t.label, "lower": r.lower, "upper": r.upper}))
+                    .collect::<Vec<_>>()),
+                _ => Value::Null,
+            };
         }
-        Ok(o) => {
+        RowOutcome::Verified(o) => {
             j["verdict"] = json!(o.verdict.word());
             j["engine"] = json!(o.engine);
             j["answered_by"] = json!(o.answered_by);
@@ -215,8 +261,12 @@ fn print_table(rows: &[Row]) {
     );
     for row in rows {
         let (verdict, time, details) = match &row.outcome {
-            Err(why) => ("unknown", String::from("-"), vec![why.to_string()]),
-            Ok(o) => (
+            RowOutcome::Ranges { ranges, elapsed } => (
+                COMPUTED,
+                format!("{:.3} s", elapsed.as_secs_f64()),
+                range_lines(row.item, ranges.as_deref()),
+            ),
+            RowOutcome::Verified(o) => (
                 o.verdict.word(),
                 format!("{:.3} s", o.elapsed.as_secs_f64()),
                 details(o, &row.item.interface),
@@ -250,6 +300,34 @@ fn details(o: &Outcome, ifc: &Interface) -> Vec<String> {
             ),
         ],
     }
+}
+
+/// One `target in [lower, upper]` line per target of a bounds query (sound bounds, printed
+/// rounded outward to seven significant digits).
+fn range_lines(item: &Item, ranges: Option<&[Interval]>) -> Vec<String> {
+    let (ItemKind::Bounds(q), Some(ranges)) = (&item.kind, ranges) else {
+        return vec!["the input region is empty".into()];
+    };
+    q.targets
+        .iter()
+        .zip(ranges)
+        .map(|(t, r)| format!("{} in [{:.6e}, {:.6e}]", t.label, down7(r.lower), up7(r.upper)))
+        .collect()
+}
+
+/// `v` rounded down to seven significant digits (and one ulp further, for the rounding of the
+/// scaling), so the printed lower bound is still below the computed one.
+fn down7(v: f64) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let scale = 10f64.powi(6 - v.abs().log10().floor() as i32);
+    ((v * scale).floor() / scale).next_down().min(v)
+}
+
+/// `v` rounded up to seven significant digits (see [`down7`]).
+fn up7(v: f64) -> f64 {
+    -down7(-v)
 }
 
 /// `name = value, ...`, cut after [`TABLE_VALUES`] values.
