@@ -72,16 +72,17 @@ def main():
             capture_output=True, text=True)
         wall = time.monotonic() - start
         try:
-            verdict = json.loads(proc.stdout)["verdict"]
+            out = json.loads(proc.stdout)
+            verdict, by = out["verdict"], out.get("answered_by", "")
         except (ValueError, KeyError):
-            verdict = "error"
+            verdict, by = "error", ""
         want = {"sat": "violated", "unsat": "holds"}.get(expected.get((onnx, vnnlib), ""), "?")
         ok = verdict == want
         bad = verdict in ("holds", "violated") and want in ("holds", "violated") and not ok
         wrong += bad
-        rows.append((onnx, vnnlib, want, verdict, wall, ok, bad))
+        rows.append((onnx, vnnlib, want, verdict, wall, ok, bad, by))
         flag = "WRONG" if bad else ("ok" if ok else "")
-        print(f"{os.path.basename(onnx):40} {os.path.basename(vnnlib):18} expected {want:9} got {verdict:9} {wall:7.2f} s {flag}", flush=True)
+        print(f"{os.path.basename(onnx):40} {os.path.basename(vnnlib):18} expected {want:9} got {verdict:9} {wall:7.2f} s  by {by:7} {flag}", flush=True)
     solved = [r for r in rows if r[5]]
     times = [r[4] for r in solved]
     print()
@@ -89,6 +90,8 @@ def main():
     print(f"  solved   {len(solved)} ({sum(r[3] == 'holds' for r in solved)} holds, {sum(r[3] == 'violated' for r in solved)} violated)")
     print(f"  wrong    {wrong}")
     print(f"  unknown  {sum(r[3] == 'unknown' for r in rows)}, errors {sum(r[3] == 'error' for r in rows)}")
+    deciders = sorted({r[7] for r in solved})
+    print("  decided by  " + ", ".join(f"{d} {sum(r[7] == d for r in solved)}" for d in deciders))
     if times:
         print(f"  time on solved: median {statistics.median(times):.2f} s, total {sum(times):.1f} s")
     target = TARGETS.get(args.suite)

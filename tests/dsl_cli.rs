@@ -62,8 +62,15 @@ fn the_digit_example_holds_and_is_violated_where_expected() {
         let y: Vec<f64> = net.eval(&x).unwrap();
         for (j, r) in ranges.iter().enumerate() {
             let (l, u) = (r["lower"].as_f64().unwrap(), r["upper"].as_f64().unwrap());
-            assert!(l <= y[j] && y[j] <= u, "score {j} = {} outside [{l}, {u}]", y[j]);
-            assert!(u - l < 20.0, "score {j}: [{l}, {u}] is too wide to be useful");
+            assert!(
+                l <= y[j] && y[j] <= u,
+                "score {j} = {} outside [{l}, {u}]",
+                y[j]
+            );
+            assert!(
+                u - l < 20.0,
+                "score {j}: [{l}, {u}] is too wide to be useful"
+            );
         }
     }
     // The targeted counterexample scores 3 at least as high as every other digit.

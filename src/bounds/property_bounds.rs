@@ -261,8 +261,10 @@ pub fn target_ranges(
 /// `value + constant`, rounded outward (down for a lower bound).
 fn shifted(value: f64, constant: &BigRational, down: bool) -> f64 {
     match BigRational::from_float(value) {
-        Some(v) => num_traits::ToPrimitive::to_f64(&crate::exact::round_to_f64(&(v + constant), down))
-            .unwrap_or(value),
+        Some(v) => {
+            num_traits::ToPrimitive::to_f64(&crate::exact::round_to_f64(&(v + constant), down))
+                .unwrap_or(value)
+        }
         None => value, // ±∞ stays
     }
 }

@@ -168,7 +168,7 @@ fn select<'s>(spec: &'s Spec, names: &[String]) -> anyhow::Result<Vec<&'s Item>>
 }
 
 /// The `--network` replacement, loaded and checked against the spec's only network.
-fn replacement_network(spec: &Spec, path: &Path) -> anyhow::Result<(Network, String)> {
+pub(super) fn replacement_network(spec: &Spec, path: &Path) -> anyhow::Result<(Network, String)> {
     let [decl] = spec.networks.as_slice() else {
         anyhow::bail!(
             "--network replaces the spec's network, but {} declares {} networks",
@@ -311,7 +311,14 @@ fn range_lines(item: &Item, ranges: Option<&[Interval]>) -> Vec<String> {
     q.targets
         .iter()
         .zip(ranges)
-        .map(|(t, r)| format!("{} in [{:.6e}, {:.6e}]", t.label, down7(r.lower), up7(r.upper)))
+        .map(|(t, r)| {
+            format!(
+                "{} in [{:.6e}, {:.6e}]",
+                t.label,
+                down7(r.lower),
+                up7(r.upper)
+            )
+        })
         .collect()
 }
 
