@@ -3,77 +3,23 @@
 use num_rational::BigRational;
 use num_traits::ToPrimitive;
 use proptest::prelude::*;
+mod common;
+
+use common::generate::{self, layer};
 use vera::network::{
-    Affine, Clamp, Elementwise, ElementwiseOp, Layer, LayerKind, Matrix, Network, Precision,
-    Provenance,
+    Affine, Elementwise, ElementwiseOp, LayerKind, Matrix, Network, Precision, Provenance,
 };
 
 fn provenance() -> Provenance {
     Provenance::memory(Precision::F64)
 }
 
-fn layer(kind: LayerKind, width: usize) -> Layer {
-    Layer {
-        kind,
-        output_shape: vec![width],
-        origin: "generated".into(),
-    }
-}
-
-/// A random layer of one of the IR's kinds, from `width` inputs; returns it and its width.
-fn arb_layer(width: usize) -> impl Strategy<Value = (Layer, usize)> {
-    let values = move |n: usize| prop::collection::vec(-2.0f64..2.0, n);
-    let nonzero =
-        move |n: usize| prop::collection::vec(prop_oneof![-4.0f64..-0.25, 0.25f64..4.0], n);
-    prop_oneof![
-        (1usize..6).prop_flat_map(move |out| (values(out * width), values(out)).prop_map(
-            move |(w, b)| {
-                let weights = Matrix::from_row_major(out, width, w).unwrap();
-                (
-                    layer(LayerKind::Affine(Affine { weights, bias: b }), out),
-                    out,
-                )
-            }
-        )),
-        Just((layer(LayerKind::Relu, width), width)),
-        (0usize..3, nonzero(width)).prop_map(move |(op, operand)| {
-            let op = [ElementwiseOp::Add, ElementwiseOp::Mul, ElementwiseOp::Div][op];
-            (
-                layer(LayerKind::Elementwise(Elementwise { op, operand }), width),
-                width,
-            )
-        }),
-        values(width).prop_map(move |c| {
-            let lower: Vec<f64> = c.iter().map(|v| v - 1.0).collect();
-            let upper: Vec<f64> = c.iter().map(|v| v + 1.0).collect();
-            (
-                layer(LayerKind::Clamp(Clamp { lower, upper }), width),
-                width,
-            )
-        }),
-    ]
-}
-
 /// A random network of 1–8 layers on 1–5 inputs, with an input in [-3, 3].
 fn arb_network() -> impl Strategy<Value = (Network, Vec<f64>)> {
-    (1usize..6, 1usize..9).prop_flat_map(|(inputs, depth)| {
-        let layers = (0..depth).fold(Just((Vec::<Layer>::new(), inputs)).boxed(), |acc, _| {
-            acc.prop_flat_map(|(layers, width)| {
-                arb_layer(width).prop_map(move |(l, w)| {
-                    let mut layers = layers.clone();
-                    layers.push(l);
-                    (layers, w)
-                })
-            })
-            .boxed()
-        });
-        (layers, prop::collection::vec(-3.0f64..3.0, inputs)).prop_map(
-            move |((layers, width), x)| {
-                (
-                    Network::new(vec![inputs], layers, vec![width], provenance()).unwrap(),
-                    x,
-                )
-            },
+    (1usize..6).prop_flat_map(|inputs| {
+        (
+            generate::arb_network(inputs, 1..9),
+            prop::collection::vec(-3.0f64..3.0, inputs),
         )
     })
 }

@@ -6,7 +6,7 @@ use vera::network::{
     Provenance,
 };
 
-fn layer(kind: LayerKind, width: usize) -> Layer {
+pub fn layer(kind: LayerKind, width: usize) -> Layer {
     Layer {
         kind,
         output_shape: vec![width],
