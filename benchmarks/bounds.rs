@@ -33,7 +33,9 @@ fn main() {
     let mut sub_box_s: Vec<f64> = Vec::new();
     let mut seed = 12345u64;
     let mut unit = move || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (seed >> 11) as f64 / (1u64 << 53) as f64
     };
     let mut instances = 0;
