@@ -29,6 +29,15 @@ impl Budget {
             .map(|d| d.saturating_duration_since(Instant::now()))
     }
 
+    /// A budget ending after `1/parts` of the time left (the same, unlimited, when this one
+    /// is unlimited): a fair share for one of `parts` tasks still to run.
+    pub fn share(&self, parts: usize) -> Budget {
+        match self.remaining() {
+            None => *self,
+            Some(left) => Budget::from_now(left / parts.max(1) as u32),
+        }
+    }
+
     pub fn exhausted(&self) -> bool {
         self.remaining().is_some_and(|r| r.is_zero())
     }

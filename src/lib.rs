@@ -32,6 +32,7 @@ pub mod bounds;
 pub mod cli;
 pub mod engine;
 pub mod exact;
+pub mod falsify;
 pub mod network;
 pub mod query;
 pub mod replay;

@@ -4,7 +4,7 @@ use crate::engine::{Budget, Engine};
 use crate::network::load;
 use crate::smt_z3::Z3Engine;
 use crate::spec::vnnlib;
-use crate::verify::{verify, Outcome, Verdict};
+use crate::verify::{verify_with, Outcome, SearchOptions, Verdict};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -38,6 +38,9 @@ pub struct VerifyArgs {
     /// Time limit in seconds for the whole property (fractions allowed).
     #[arg(long)]
     pub timeout: Option<f64>,
+    /// Seed of the attacks' random starts (the same seed gives the same run).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
     /// Print one JSON object: verdict, engine, time_s, reason (unknown), witness (violated).
     #[arg(long)]
     pub json: bool,
@@ -56,6 +59,7 @@ pub fn decide(
     property: &Path,
     engine: EngineChoice,
     timeout: Option<f64>,
+    seed: u64,
 ) -> anyhow::Result<Outcome> {
     let net = load(network)?;
     let dims = vnnlib::Dimensions {
@@ -64,7 +68,15 @@ pub fn decide(
     };
     let prop = vnnlib::read(property, Some(dims))?;
     let budget = budget(timeout)?;
-    Ok(verify(&net, &prop, engine.engine().as_ref(), &budget)?)
+    let mut options = SearchOptions::default();
+    options.attack.seed = seed;
+    Ok(verify_with(
+        &net,
+        &prop,
+        engine.engine().as_ref(),
+        &budget,
+        options,
+    )?)
 }
 
 /// The budget `--timeout SECS` asks for, starting now (unlimited without it).
@@ -86,7 +98,13 @@ impl EngineChoice {
 }
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    let outcome = decide(&args.network, &args.property, args.engine, args.timeout)?;
+    let outcome = decide(
+        &args.network,
+        &args.property,
+        args.engine,
+        args.timeout,
+        args.seed,
+    )?;
     let time_s = outcome.elapsed.as_secs_f64();
     if args.json {
         let mut j = json!({

@@ -43,8 +43,13 @@ pub struct RunArgs {
 pub fn run(args: &VnncompArgs) -> anyhow::Result<ExitCode> {
     let VnncompCommand::Run(run) = &args.command;
     let timeout = (run.timeout - TIMEOUT_RESERVE_S).max(0.0);
-    let (text, failure) = match decide(&run.network, &run.property, EngineChoice::Z3, Some(timeout))
-    {
+    let (text, failure) = match decide(
+        &run.network,
+        &run.property,
+        EngineChoice::Z3,
+        Some(timeout),
+        0,
+    ) {
         Ok(outcome) => (result_text(&outcome), None),
         Err(e) => ("error\n".to_string(), Some(e)),
     };

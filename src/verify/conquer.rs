@@ -8,11 +8,15 @@ use crate::bounds::{
     VarBounds,
 };
 use crate::engine::{Budget, Engine, EngineAnswer};
+use crate::falsify::AttackOptions;
 use crate::network::Network;
 use crate::query::{AtomOrigin, Query};
 use crate::replay::Replay;
-use crate::spec::{InputBox, Property, Relation};
+use crate::spec::{InputBox, OutputConjunction, Property, Relation};
 use num_rational::BigRational;
+
+/// Gradient steps of the attack from each probe point of a box.
+const LOCAL_ATTACK_STEPS: usize = 8;
 
 /// When a box goes to the engine instead of being bisected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +33,8 @@ pub struct SearchOptions {
     /// A box this many bisections deep goes to the engine whatever its unstable ReLUs: boxes
     /// narrower than the network's float resolution gain nothing from further splitting.
     pub max_depth: usize,
+    /// The attack run before any search (see [`crate::falsify`]).
+    pub attack: AttackOptions,
 }
 
 impl Default for SearchOptions {
@@ -37,6 +43,7 @@ impl Default for SearchOptions {
             leaf_unstable_relus: 4,
             root_unstable_relus: 16,
             max_depth: 48,
+            attack: AttackOptions::default(),
         }
     }
 }
@@ -121,6 +128,8 @@ pub(crate) struct SubProblemSearch<'a> {
     pub relaxed: &'a RelaxedQuery,
     pub query: &'a Query,
     pub region: &'a InputBox,
+    /// The sub-problem's unsafe conjunction, for attacks inside boxes.
+    pub unsafe_outputs: &'a OutputConjunction,
     pub options: SearchOptions,
 }
 
@@ -229,8 +238,10 @@ impl SubProblemSearch<'_> {
         })
     }
 
-    /// Tries the points the bounds suggest: the corner of the box where the closest atom's
-    /// linear bound is smallest, and the box's centre. Screened in f64, confirmed by replay.
+    /// Tries the points the bounds suggest — the corner of the box where the closest atom's
+    /// linear bound is smallest, and the box's centre — each followed by a few steps of
+    /// gradient ascent inside the box (boxes shrink as the search goes, so these local attacks
+    /// get sharper where counterexamples hide). Screened in f64, confirmed by replay.
     fn falsify(
         &self,
         lo: &[f64],
@@ -242,10 +253,16 @@ impl SubProblemSearch<'_> {
             .map(|b| b.corner.clone())
             .into_iter()
             .chain([centre]);
-        for x in candidates {
-            if x.iter().any(|v| !v.is_finite()) {
+        for start in candidates {
+            if start.iter().any(|v| !v.is_finite()) {
                 continue;
             }
+            let steps = LOCAL_ATTACK_STEPS;
+            let Some(x) =
+                crate::falsify::ascend(self.net, self.unsafe_outputs, lo, hi, start, steps)
+            else {
+                continue;
+            };
             let Ok(y) = self.net.eval(&x) else { continue };
             let screened = self
                 .property

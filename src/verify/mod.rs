@@ -12,7 +12,7 @@ use crate::engine::{Budget, Engine, EngineError};
 use crate::network::Network;
 use crate::query::{Query, QueryError};
 use crate::replay::{Replay, ReplayError};
-use crate::spec::Property;
+use crate::spec::{Property, SubProblem};
 use conquer::{Conquest, SubProblemSearch};
 use std::time::{Duration, Instant};
 use witness::probe_centre;
@@ -45,8 +45,9 @@ pub struct Outcome {
     pub verdict: Verdict,
     /// The engine that was asked to decide the sub-problems.
     pub engine: &'static str,
-    /// What decided: for `Violated` the engine or `"probe"` (a point the search tried before
-    /// asking the engine: a box's centre or the corner its bounds point at); for `Holds` the
+    /// What decided: for `Violated` the engine, `"attack"` (gradient ascent before any search,
+    /// see [`crate::falsify`]) or `"probe"` (a point the search tried before asking the
+    /// engine: a box's centre or the corner its bounds point at); for `Holds` the
     /// engine, or `"bounds"` when bounds closed every box; `"none"` for `Unknown`.
     pub answered_by: &'static str,
     pub elapsed: Duration,
@@ -89,7 +90,6 @@ pub fn verify_with(
 ) -> Result<Outcome, VerifyError> {
     let start = Instant::now();
     let mut unknown: Option<String> = None;
-    let mut sub_problems = 0;
     let mut closed_by_bounds = 0;
     let mut stats = SearchStats::default();
     let finish = |verdict: Verdict, answered_by, sub_problems, closed_by_bounds, stats| {
@@ -104,62 +104,94 @@ pub fn verify_with(
             search: stats,
         }
     };
-    // The query of each input polytope, shared by its output disjuncts.
+    let subs: Vec<SubProblem> = property.sub_problems().collect();
+    let sub_problems = subs.len();
+    // Attacks first: most counterexamples are found in milliseconds by gradient ascent.
+    if let Some(r) = crate::falsify::attack(net, property, options.attack, budget)? {
+        let verdict = Verdict::Violated(Box::new(r));
+        return Ok(finish(verdict, "attack", sub_problems, 0, stats));
+    }
+    // Each sub-problem first gets an equal share of the time left, so that a hard one cannot
+    // starve the others (where a counterexample may be easy to find); those that run out of
+    // their share are retried with all the time that remains.
     let mut region: Option<((usize, usize), Query, RelaxedQuery)> = None;
-    for sub in property.sub_problems() {
-        sub_problems += 1;
-        let polytope = (sub.id.case, sub.id.input_polytope);
-        if region.as_ref().is_none_or(|(p, _, _)| *p != polytope) {
-            if let Some(r) = probe_centre(net, property, &sub.inputs.bounds)? {
-                let verdict = Verdict::Violated(Box::new(r));
-                return Ok(finish(
-                    verdict,
-                    "probe",
-                    sub_problems,
-                    closed_by_bounds,
-                    stats,
-                ));
+    let mut retry = Vec::new();
+    for pass in 0..2 {
+        let order: Vec<usize> = if pass == 0 {
+            (0..subs.len()).collect()
+        } else {
+            std::mem::take(&mut retry)
+        };
+        for (k, &i) in order.iter().enumerate() {
+            let sub = &subs[i];
+            let polytope = (sub.id.case, sub.id.input_polytope);
+            if region.as_ref().is_none_or(|(p, _, _)| *p != polytope) {
+                if pass == 0 {
+                    if let Some(r) = probe_centre(net, property, &sub.inputs.bounds)? {
+                        let verdict = Verdict::Violated(Box::new(r));
+                        return Ok(finish(
+                            verdict,
+                            "probe",
+                            sub_problems,
+                            closed_by_bounds,
+                            stats,
+                        ));
+                    }
+                }
+                let base = Query::new(net, sub)?;
+                let relaxed = RelaxedQuery::new(&base);
+                region = Some((polytope, base, relaxed));
             }
-            let base = Query::new(net, &sub)?;
-            let relaxed = RelaxedQuery::new(&base);
-            region = Some((polytope, base, relaxed));
-        }
-        let Some((_, base, relaxed)) = &region else {
-            unreachable!("the region was set above")
-        };
-        let query = base.for_sub_problem(&sub)?;
-        let calls_before = stats.engine_calls;
-        let search = SubProblemSearch {
-            net,
-            property,
-            engine,
-            budget,
-            relaxed,
-            query: &query,
-            region: &sub.inputs.bounds,
-            options,
-        };
-        match search.run(&mut stats)? {
-            Conquest::Closed => {
-                if stats.engine_calls == calls_before {
-                    closed_by_bounds += 1;
+            let Some((_, base, relaxed)) = &region else {
+                unreachable!("the region was set above")
+            };
+            let query = base.for_sub_problem(sub)?;
+            let share = if pass == 0 {
+                budget.share(order.len() - k)
+            } else {
+                *budget
+            };
+            let calls_before = stats.engine_calls;
+            let search = SubProblemSearch {
+                net,
+                property,
+                engine,
+                budget: &share,
+                relaxed,
+                query: &query,
+                region: &sub.inputs.bounds,
+                unsafe_outputs: sub.unsafe_outputs,
+                options,
+            };
+            match search.run(&mut stats)? {
+                Conquest::Closed => {
+                    if stats.engine_calls == calls_before {
+                        closed_by_bounds += 1;
+                    }
+                }
+                Conquest::Violated(r) => {
+                    let by = if stats.engine_calls == calls_before {
+                        "probe"
+                    } else {
+                        engine.name()
+                    };
+                    let verdict = Verdict::Violated(r);
+                    return Ok(finish(verdict, by, sub_problems, closed_by_bounds, stats));
+                }
+                Conquest::Unknown(why) if pass == 0 && share.exhausted() && !budget.exhausted() => {
+                    log::debug!(
+                        "sub-problem {:?}: out of its share ({why}), retried later",
+                        sub.id
+                    );
+                    retry.push(i);
+                }
+                Conquest::Unknown(why) => {
+                    unknown.get_or_insert(why);
                 }
             }
-            Conquest::Violated(r) => {
-                let by = if stats.engine_calls == calls_before {
-                    "probe"
-                } else {
-                    engine.name()
-                };
-                let verdict = Verdict::Violated(r);
-                return Ok(finish(verdict, by, sub_problems, closed_by_bounds, stats));
-            }
-            Conquest::Unknown(why) => {
-                let out_of_time = budget.exhausted();
-                unknown.get_or_insert(why);
-                if out_of_time {
-                    break;
-                }
+            if budget.exhausted() {
+                unknown.get_or_insert_with(|| "timeout".into());
+                break;
             }
         }
     }

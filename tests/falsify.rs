@@ -1,0 +1,107 @@
+//! Attacks on generated networks with planted counterexamples (a threshold just below the best
+//! value 200 random samples reach): PGD finds most of them, and every witness it reports is a
+//! real counterexample (re-checked here exactly, independently of replay).
+
+mod common;
+
+use common::generate::arb_network;
+use num_rational::BigRational;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+use proptest::test_runner::TestRunner;
+use vera::engine::Budget;
+use vera::falsify::{attack, AttackOptions};
+use vera::network::Network;
+use vera::spec::{vnnlib, Property};
+
+/// "Some x in [lo, hi] gives Σ c_j·Y_j >= t".
+fn property(lo: &[f64], hi: &[f64], c: &[f64], t: f64) -> Property {
+    let mut text = String::new();
+    for (i, (l, h)) in lo.iter().zip(hi).enumerate() {
+        text += &format!(
+            "(declare-const X_{i} Real)(assert (>= X_{i} {l:?}))(assert (<= X_{i} {h:?}))"
+        );
+    }
+    let terms: Vec<String> = c
+        .iter()
+        .enumerate()
+        .map(|(j, cj)| {
+            text += &format!("(declare-const Y_{j} Real)");
+            format!("(* {cj:?} Y_{j})")
+        })
+        .collect();
+    text += &format!("(assert (>= (+ {}) {t:?}))", terms.join(" "));
+    vnnlib::parse(text.as_bytes(), "planted.vnnlib", None).unwrap()
+}
+
+type Case = (Network, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
+
+/// A network, a box, a point in it (as fractions of the box), and an objective.
+fn arb_case() -> impl Strategy<Value = Case> {
+    (1usize..5).prop_flat_map(|n| {
+        arb_network(n, 2..7).prop_flat_map(move |net| {
+            let m = net.num_outputs();
+            (
+                Just(net),
+                prop::collection::vec(-1.0f64..0.0, n),
+                prop::collection::vec(0.0f64..1.0, n),
+                prop::collection::vec(0.0f64..=1.0, n),
+                prop::collection::vec(-1.0f64..1.0, m),
+            )
+        })
+    })
+}
+
+#[test]
+fn pgd_finds_most_planted_counterexamples_and_only_real_ones() {
+    let mut runner = TestRunner::deterministic();
+    let strategy = arb_case();
+    let (mut planted, mut found) = (0, 0);
+    for _ in 0..300 {
+        let (net, lo, hi, t, c) = strategy.new_tree(&mut runner).unwrap().current();
+        // Plant near the top: the best of 200 random points (and the planted one) sets the
+        // threshold, so the attack must reach almost the best value sampling found.
+        let mut sampler = common::Sampler::new(planted as u64);
+        let point = |i: usize, v: f64| lo[i] + (hi[i] - lo[i]) * v;
+        let x: Vec<f64> = (0..lo.len()).map(|i| point(i, t[i])).collect();
+        let objective = |x: &[f64]| -> f64 {
+            let y: Vec<f64> = net.eval(x).unwrap();
+            c.iter().zip(&y).map(|(a, b)| a * b).sum()
+        };
+        let value = (0..200)
+            .map(|_| objective(&sampler.in_box(&lo, &hi)))
+            .fold(objective(&x), f64::max);
+        let threshold = value - 1e-3 * (1.0 + value.abs());
+        let p = property(&lo, &hi, &c, threshold);
+        planted += 1;
+        let options = AttackOptions {
+            restarts: 8,
+            steps: 40,
+            seed: 7,
+        };
+        if let Some(r) = attack(&net, &p, options, &Budget::unlimited()).unwrap() {
+            found += 1;
+            assert!(r.confirmed());
+            let exact: Vec<BigRational> = r
+                .input
+                .iter()
+                .map(|v| BigRational::from_float(*v).unwrap())
+                .collect();
+            let out = net.eval(&exact).unwrap();
+            assert!(
+                p.check_exact(&exact, &out).unwrap().violated,
+                "a reported witness is not one"
+            );
+        }
+        // Far above the maximum (a sound interval bound), nothing may be reported.
+        let impossible = property(&lo, &hi, &c, 1e9);
+        assert!(attack(&net, &impossible, options, &Budget::unlimited())
+            .unwrap()
+            .is_none());
+    }
+    eprintln!("PGD found {found} of {planted} planted counterexamples");
+    assert!(
+        found * 10 >= planted * 9,
+        "PGD found {found} of {planted} planted counterexamples"
+    );
+}
