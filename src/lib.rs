@@ -35,6 +35,7 @@ pub mod exact;
 pub mod network;
 pub mod query;
 pub mod replay;
+pub mod simplex;
 pub mod smt_z3;
 pub mod spec;
 pub mod verify;
