@@ -47,6 +47,12 @@ use tableau::{Definition, Tableau};
 pub struct VarId(pub(crate) usize);
 
 impl VarId {
+    /// The variable created `index`-th (counting from 0) in its simplex. Operations check
+    /// that it exists; accessors ([`Simplex::value`], [`Simplex::bound`]) panic if not.
+    pub fn from_index(index: usize) -> Self {
+        Self(index)
+    }
+
     /// Position of the variable in creation order.
     pub fn index(self) -> usize {
         self.0
