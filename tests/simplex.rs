@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use minilp::{ComparisonOp, OptimizationDirection};
 use proptest::prelude::*;
+use rand::Rng;
 use vera::simplex::tolerances::FEASIBILITY_TOLERANCE;
 use vera::simplex::{Bound, Explanation, Feasibility, Simplex, VarId};
 
@@ -344,5 +345,86 @@ proptest! {
                 }
             }
         }
+    }
+}
+
+/// A random problem of the given size from a seeded generator: rows over the structural
+/// variables with probability `density` per entry, bounds around a random point; in half the
+/// problems one row variable's bounds are shifted off it by more than its terms can reach, so
+/// that half are infeasible and half feasible.
+fn seeded_problem(rng: &mut impl Rng, structural: usize, m: usize, density: f64) -> Problem {
+    let point: Vec<f64> = (0..structural).map(|_| rng.gen_range(-3.0..3.0)).collect();
+    let mut bounds: Vec<(f64, f64)> = point
+        .iter()
+        .map(|&p| (p - rng.gen_range(0.0..2.0), p + rng.gen_range(0.0..2.0)))
+        .collect();
+    let mut rows = Vec::new();
+    for _ in 0..m {
+        let mut row = Vec::new();
+        for v in 0..structural {
+            if rng.gen_bool(density) {
+                row.push((v, f64::from(rng.gen_range(-30i32..=30)) / 10.0));
+            }
+        }
+        let value: f64 = row.iter().map(|&(v, a)| a * point[v]).sum();
+        bounds.push((
+            value - rng.gen_range(0.0..1.0),
+            value + rng.gen_range(0.0..1.0),
+        ));
+        rows.push(row);
+    }
+    if rng.gen_bool(0.5) {
+        let k = rng.gen_range(0..m);
+        let reach: f64 = rows[k]
+            .iter()
+            .map(|&(v, a): &(usize, f64)| a.abs() * (bounds[v].1 - bounds[v].0))
+            .sum();
+        let shift = if rng.gen_bool(0.5) {
+            reach + 1.0
+        } else {
+            -reach - 1.0
+        };
+        let (lo, hi) = bounds[structural + k];
+        bounds[structural + k] = (lo + shift, hi + shift);
+    }
+    Problem {
+        structural,
+        rows,
+        bounds,
+    }
+}
+
+/// Not a timing: the answers must match minilp on larger problems, which also run long
+/// enough to exercise the periodic refactorisation. Prints pivots per problem
+/// (`cargo test --release --test simplex -- --nocapture`).
+#[test]
+fn larger_problems_agree_and_report_pivots() {
+    use rand::SeedableRng;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(6);
+    for (structural, m, count) in [(8, 7, 300), (30, 30, 60), (60, 60, 20)] {
+        let (mut feasible, mut pivots, mut max_pivots, mut refactorisations) = (0, 0, 0, 0);
+        for _ in 0..count {
+            let p = seeded_problem(&mut rng, structural, m, 0.5);
+            let mut lp = p.build();
+            let answer = lp.check(MAX_PIVOTS).unwrap();
+            match &answer {
+                Feasibility::Feasible => {
+                    p.assert_solution(&lp);
+                    feasible += 1;
+                }
+                Feasibility::Infeasible(why) => p.assert_certificate(&lp, why),
+                Feasibility::Unknown => panic!("pivot limit"),
+            }
+            assert_eq!(matches!(answer, Feasibility::Feasible), p.minilp_feasible());
+            let stats = lp.stats();
+            pivots += stats.pivots;
+            max_pivots = max_pivots.max(stats.pivots);
+            refactorisations += stats.refactorisations;
+        }
+        eprintln!(
+            "{structural} vars + {m} rows: {feasible}/{count} feasible, {:.1} pivots per problem \
+             (max {max_pivots}), {refactorisations} refactorisations",
+            pivots as f64 / count as f64
+        );
     }
 }
