@@ -401,7 +401,7 @@ fn seeded_problem(rng: &mut impl Rng, structural: usize, m: usize, density: f64)
 fn larger_problems_agree_and_report_pivots() {
     use rand::SeedableRng;
     let mut rng = rand::rngs::StdRng::seed_from_u64(6);
-    for (structural, m, count) in [(8, 7, 300), (30, 30, 60), (60, 60, 20)] {
+    for (structural, m, count) in [(8, 7, 300), (30, 30, 60), (60, 60, 20), (150, 150, 4)] {
         let (mut feasible, mut pivots, mut max_pivots, mut refactorisations) = (0, 0, 0, 0);
         for _ in 0..count {
             let p = seeded_problem(&mut rng, structural, m, 0.5);

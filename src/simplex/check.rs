@@ -5,7 +5,8 @@ use log::debug;
 
 use super::explanation::capping_bound;
 use super::tolerances::{
-    BLAND_AFTER, FEASIBILITY_TOLERANCE, PIVOT_TOLERANCE, RECOMPUTE_INTERVAL, REFACTOR_INTERVAL,
+    BLAND_AFTER_MIN, BLAND_AFTER_PER_ROW, FEASIBILITY_TOLERANCE, PIVOT_TOLERANCE,
+    RECOMPUTE_INTERVAL, REFACTOR_INTERVAL,
 };
 use super::{Bound, Explanation, FarkasTerm, Feasibility, Simplex, SimplexError, VarId};
 
@@ -48,9 +49,10 @@ impl Simplex {
         }
         self.snap_nonbasic();
         self.recompute_basic();
+        let bland_after = BLAND_AFTER_MIN + BLAND_AFTER_PER_ROW * self.tableau.num_rows() as u64;
         let mut pivots = 0;
         loop {
-            let bland = pivots >= BLAND_AFTER;
+            let bland = pivots >= bland_after;
             let Some((row, direction)) = self.violated_row(bland) else {
                 return Ok(Feasibility::Feasible);
             };
@@ -256,5 +258,93 @@ impl Simplex {
         }
         multipliers.reverse();
         multipliers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tolerances::FEASIBILITY_TOLERANCE;
+    use super::*;
+
+    /// x, y ∈ [0, 1] and s = x + y.
+    fn sum_of_two() -> (Simplex, VarId, VarId, VarId) {
+        let mut lp = Simplex::new();
+        let x = lp.add_var(0.0, 1.0).unwrap();
+        let y = lp.add_var(0.0, 1.0).unwrap();
+        let s = lp.add_row(&[(x, 1.0), (y, 1.0)]).unwrap();
+        (lp, x, y, s)
+    }
+
+    #[test]
+    fn a_row_out_of_reach_is_explained_by_its_bounds() {
+        let (mut lp, x, y, s) = sum_of_two();
+        lp.set_bounds(s, 3.0, 4.0).unwrap();
+        let Feasibility::Infeasible(why) = lp.check(100).unwrap() else {
+            panic!("s = x + y ≤ 2 cannot reach 3");
+        };
+        let mut bounds: Vec<_> = why.bounds().collect();
+        bounds.sort_by_key(|b| b.0);
+        assert_eq!(
+            bounds,
+            vec![(x, Bound::Upper), (y, Bound::Upper), (s, Bound::Lower)]
+        );
+        assert!((why.max_sum(|v, b| lp.bound(v, b)) + 1.0).abs() < 1e-12);
+        assert_eq!(why.multipliers.len(), 1);
+        assert_eq!(why.multipliers[0].0, s);
+    }
+
+    #[test]
+    fn feasible_assignments_meet_rows_and_bounds() {
+        let (mut lp, x, y, s) = sum_of_two();
+        let d = lp.add_row(&[(s, 2.0), (x, -1.0)]).unwrap(); // d = x + 2y
+        lp.set_bounds(s, 1.5, 1.5).unwrap();
+        lp.set_bounds(d, f64::NEG_INFINITY, 2.0).unwrap();
+        assert_eq!(lp.check(100).unwrap(), Feasibility::Feasible);
+        let (vx, vy) = (lp.value(x), lp.value(y));
+        assert!((lp.value(s) - (vx + vy)).abs() < 1e-12);
+        assert!((lp.value(d) - (vx + 2.0 * vy)).abs() < 1e-12);
+        assert!((lp.value(s) - 1.5).abs() <= FEASIBILITY_TOLERANCE);
+        assert!(lp.value(d) <= 2.0 + FEASIBILITY_TOLERANCE);
+        assert!((0.0..=1.0).contains(&vx) && (0.0..=1.0).contains(&vy));
+    }
+
+    #[test]
+    fn crossed_bounds_are_their_own_explanation() {
+        let (mut lp, x, _, _) = sum_of_two();
+        lp.tighten_lower(x, 2.0).unwrap();
+        let Feasibility::Infeasible(why) = lp.check(100).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            why.bounds().collect::<Vec<_>>(),
+            vec![(x, Bound::Upper), (x, Bound::Lower)]
+        );
+        assert!(why.multipliers.is_empty());
+        assert!(why.max_sum(|v, b| lp.bound(v, b)) < 0.0);
+    }
+
+    #[test]
+    fn the_pivot_limit_gives_unknown_and_checking_resumes() {
+        let (mut lp, _, _, s) = sum_of_two();
+        lp.set_bounds(s, 1.5, 2.0).unwrap();
+        assert_eq!(lp.check(0).unwrap(), Feasibility::Unknown);
+        assert_eq!(lp.check(100).unwrap(), Feasibility::Feasible);
+        assert!(lp.stats().pivots >= 1);
+        assert_eq!(lp.stats().checks, 2);
+    }
+
+    #[test]
+    fn popping_relaxes_back_to_feasible_from_the_same_basis() {
+        let (mut lp, x, _, s) = sum_of_two();
+        lp.set_bounds(s, 1.0, 2.0).unwrap();
+        assert_eq!(lp.check(100).unwrap(), Feasibility::Feasible);
+        lp.push();
+        lp.tighten_upper(x, 0.0).unwrap();
+        lp.tighten_lower(s, 1.5).unwrap();
+        assert!(matches!(lp.check(100).unwrap(), Feasibility::Infeasible(_)));
+        lp.pop().unwrap();
+        assert_eq!(lp.bound(x, Bound::Upper), 1.0);
+        assert_eq!(lp.bound(s, Bound::Lower), 1.0);
+        assert_eq!(lp.check(100).unwrap(), Feasibility::Feasible);
     }
 }

@@ -235,3 +235,64 @@ fn check_bounds(var: usize, lower: f64, upper: f64) -> Result<(), SimplexError> 
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_that_are_not_numbers_are_rejected() {
+        let mut lp = Simplex::new();
+        assert!(matches!(
+            lp.add_var(f64::NAN, 1.0),
+            Err(SimplexError::NotANumber { .. })
+        ));
+        assert!(matches!(
+            lp.add_var(f64::INFINITY, f64::INFINITY),
+            Err(SimplexError::EmptyBound { .. })
+        ));
+        let x = lp.add_var(0.0, 1.0).unwrap();
+        assert!(matches!(
+            lp.add_row(&[(x, f64::NAN)]),
+            Err(SimplexError::NotANumber { .. })
+        ));
+        assert!(matches!(
+            lp.add_row(&[(x, f64::INFINITY)]),
+            Err(SimplexError::NotANumber { .. })
+        ));
+        assert!(matches!(
+            lp.set_bounds(VarId(7), 0.0, 1.0),
+            Err(SimplexError::UnknownVar { var: 7, count: 1 })
+        ));
+        assert_eq!(lp.pop(), Err(SimplexError::NoLevel));
+        assert_eq!(lp.num_vars(), 1);
+    }
+
+    #[test]
+    fn tightening_never_loosens() {
+        let mut lp = Simplex::new();
+        let x = lp.add_var(-1.0, 1.0).unwrap();
+        lp.tighten_lower(x, -2.0).unwrap();
+        lp.tighten_upper(x, 3.0).unwrap();
+        assert_eq!(
+            (lp.bound(x, Bound::Lower), lp.bound(x, Bound::Upper)),
+            (-1.0, 1.0)
+        );
+        lp.tighten_lower(x, 0.5).unwrap();
+        lp.tighten_upper(x, 0.75).unwrap();
+        assert_eq!(
+            (lp.bound(x, Bound::Lower), lp.bound(x, Bound::Upper)),
+            (0.5, 0.75)
+        );
+    }
+
+    #[test]
+    fn a_new_variable_starts_inside_its_bounds() {
+        let mut lp = Simplex::new();
+        let x = lp.add_var(2.0, 3.0).unwrap();
+        let y = lp.add_var(f64::NEG_INFINITY, -4.0).unwrap();
+        let r = lp.add_row(&[(x, 1.0), (y, 1.0)]).unwrap();
+        assert_eq!((lp.value(x), lp.value(y), lp.value(r)), (2.0, -4.0, -2.0));
+        assert_eq!(r.index(), 2);
+    }
+}
