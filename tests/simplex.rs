@@ -225,7 +225,7 @@ fn planted() -> impl Strategy<Value = (Problem, Vec<f64>)> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(600))]
+    #![proptest_config(ProptestConfig::with_cases(2000))]
 
     #[test]
     fn agrees_with_minilp(p in problem()) {
@@ -293,7 +293,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(250))]
+    #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
     fn incremental_matches_from_scratch(p in problem(), ops in prop::collection::vec(op(), 1..30)) {

@@ -51,9 +51,17 @@ impl Simplex {
         self.recompute_basic();
         let bland_after = BLAND_AFTER_MIN + BLAND_AFTER_PER_ROW * self.tableau.num_rows() as u64;
         let mut pivots = 0;
+        // Whether basic values were updated incrementally since the last recomputation: a
+        // feasible answer is only given on freshly recomputed values.
+        let mut drifted = false;
         loop {
             let bland = pivots >= bland_after;
             let Some((row, direction)) = self.violated_row(bland) else {
+                if drifted {
+                    self.recompute_basic();
+                    drifted = false;
+                    continue;
+                }
                 return Ok(Feasibility::Feasible);
             };
             let basic = self.tableau.basic(row);
@@ -80,11 +88,12 @@ impl Simplex {
             self.pivot_and_update(row, entering, target);
             pivots += 1;
             self.stats.pivots += 1;
-            if self.stats.pivots % REFACTOR_INTERVAL == 0 {
+            drifted = true;
+            if self.stats.pivots.is_multiple_of(REFACTOR_INTERVAL) {
                 self.tableau.rebuild(&self.definitions)?;
                 self.stats.refactorisations += 1;
                 self.recompute_basic();
-            } else if self.stats.pivots % RECOMPUTE_INTERVAL == 0 {
+            } else if self.stats.pivots.is_multiple_of(RECOMPUTE_INTERVAL) {
                 self.recompute_basic();
             }
         }
