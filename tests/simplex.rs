@@ -276,6 +276,11 @@ enum Op {
         bound: Bound,
         value: i32,
     },
+    /// Replaces both bounds, which may relax them.
+    Set {
+        var: usize,
+        bounds: (f64, f64),
+    },
     Check,
 }
 
@@ -288,6 +293,7 @@ fn op() -> impl Strategy<Value = Op> {
             bound: if upper { Bound::Upper } else { Bound::Lower },
             value,
         }),
+        1 => (any::<usize>(), interval()).prop_map(|(var, bounds)| Op::Set { var, bounds }),
         3 => Just(Op::Check),
     ]
 }
@@ -327,6 +333,11 @@ proptest! {
                             bounds[v].1 = bounds[v].1.min(value);
                         }
                     }
+                }
+                Op::Set { var, bounds: (lo, hi) } => {
+                    let v = var % p.num_vars();
+                    lp.set_bounds(VarId::from_index(v), lo, hi).unwrap();
+                    stack.last_mut().unwrap()[v] = (lo, hi);
                 }
                 Op::Check => {
                     let current = Problem { bounds: stack.last().unwrap().clone(), ..p.clone() };
