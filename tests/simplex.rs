@@ -244,13 +244,20 @@ proptest! {
         let mut lp = p.build();
         prop_assert_eq!(lp.check(MAX_PIVOTS).unwrap(), Feasibility::Feasible);
         p.assert_solution(&lp);
-        // Push one row's variable above the largest value its terms can reach.
-        let k = pick % p.rows.len();
-        let reach: f64 = p.rows[k]
-            .iter()
-            .map(|&(v, a)| if a > 0.0 { a * p.bounds[v].1 } else if a < 0.0 { a * p.bounds[v].0 } else { 0.0 })
-            .sum();
-        prop_assume!(reach.is_finite());
+        // Push one row's variable above the largest value its terms can reach, for the first
+        // row from `pick` on whose reach is finite (often none is: the planted bounds may be
+        // infinite, and rejecting those cases would starve proptest).
+        let reach = |k: usize| -> f64 {
+            p.rows[k]
+                .iter()
+                .map(|&(v, a)| if a > 0.0 { a * p.bounds[v].1 } else if a < 0.0 { a * p.bounds[v].0 } else { 0.0 })
+                .sum()
+        };
+        let m = p.rows.len();
+        let Some(k) = (0..m).map(|i| (pick % m + i) % m).find(|&k| reach(k).is_finite()) else {
+            return Ok(());
+        };
+        let reach = reach(k);
         let y = VarId::from_index(p.structural + k);
         lp.push();
         lp.set_bounds(y, reach + 1.0, reach + 2.0).unwrap();
