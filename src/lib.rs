@@ -36,6 +36,7 @@ pub mod falsify;
 pub mod network;
 pub mod query;
 pub mod replay;
+pub mod simplex;
 pub mod smt_z3;
 pub mod spec;
 pub mod verify;
