@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::generate::arb_network;
+use common::generate::{arb_network, linear_property};
 use num_rational::BigRational;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -12,27 +12,6 @@ use proptest::test_runner::TestRunner;
 use vera::engine::Budget;
 use vera::falsify::{attack, AttackOptions};
 use vera::network::Network;
-use vera::spec::{vnnlib, Property};
-
-/// "Some x in [lo, hi] gives Σ c_j·Y_j >= t".
-fn property(lo: &[f64], hi: &[f64], c: &[f64], t: f64) -> Property {
-    let mut text = String::new();
-    for (i, (l, h)) in lo.iter().zip(hi).enumerate() {
-        text += &format!(
-            "(declare-const X_{i} Real)(assert (>= X_{i} {l:?}))(assert (<= X_{i} {h:?}))"
-        );
-    }
-    let terms: Vec<String> = c
-        .iter()
-        .enumerate()
-        .map(|(j, cj)| {
-            text += &format!("(declare-const Y_{j} Real)");
-            format!("(* {cj:?} Y_{j})")
-        })
-        .collect();
-    text += &format!("(assert (>= (+ {}) {t:?}))", terms.join(" "));
-    vnnlib::parse(text.as_bytes(), "planted.vnnlib", None).unwrap()
-}
 
 type Case = (Network, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
 
@@ -72,7 +51,7 @@ fn pgd_finds_most_planted_counterexamples_and_only_real_ones() {
             .map(|_| objective(&sampler.in_box(&lo, &hi)))
             .fold(objective(&x), f64::max);
         let threshold = value - 1e-3 * (1.0 + value.abs());
-        let p = property(&lo, &hi, &c, threshold);
+        let p = linear_property(&lo, &hi, &c, ">=", threshold);
         planted += 1;
         let options = AttackOptions {
             restarts: 8,
@@ -94,7 +73,7 @@ fn pgd_finds_most_planted_counterexamples_and_only_real_ones() {
             );
         }
         // Far above the maximum (a sound interval bound), nothing may be reported.
-        let impossible = property(&lo, &hi, &c, 1e9);
+        let impossible = linear_property(&lo, &hi, &c, ">=", 1e9);
         assert!(attack(&net, &impossible, options, &Budget::unlimited())
             .unwrap()
             .is_none());

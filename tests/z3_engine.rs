@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::generate::linear_property;
+
 use num_rational::BigRational;
 use proptest::prelude::*;
 use vera::engine::Budget;
@@ -139,27 +141,6 @@ proptest! {
         let outcome = verify(&net, &safe, &Z3Engine, &Budget::unlimited()).unwrap();
         prop_assert_eq!(outcome.verdict, Verdict::Holds);
     }
-}
-
-/// `Σ c_j Y_j (>=|<=) t` over the box, as a property.
-fn linear_property(lo: &[f64], hi: &[f64], c: &[f64], relation: &str, t: f64) -> Property {
-    let mut text = String::new();
-    for i in 0..lo.len() {
-        text += &format!(
-            "(declare-const X_{i} Real)(assert (>= X_{i} {:?}))(assert (<= X_{i} {:?}))",
-            lo[i], hi[i]
-        );
-    }
-    let terms: Vec<String> = c
-        .iter()
-        .enumerate()
-        .map(|(j, cj)| {
-            text += &format!("(declare-const Y_{j} Real)");
-            format!("(* {cj:?} Y_{j})")
-        })
-        .collect();
-    text += &format!("(assert ({relation} (+ {}) {t:?}))", terms.join(" "));
-    vnnlib::parse(text.as_bytes(), "differential.vnnlib", None).unwrap()
 }
 
 /// Widths with at most 8 ReLUs (the oracle enumerates activation patterns), weights, box,

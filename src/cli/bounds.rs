@@ -1,11 +1,9 @@
 //! `vera bounds`: sound output ranges over a property's input regions, and whether they alone
 //! prove the property.
 
-use super::check::replacement_network;
+use super::check::{query_ranges, replacement_network};
 use super::verify::{EXIT_HOLDS, EXIT_UNKNOWN};
-use crate::bounds::{
-    property_bounds, target_ranges, Interval, Method, OutputTarget, PropertyBounds,
-};
+use crate::bounds::{property_bounds, Interval, Method, PropertyBounds};
 use crate::network::{load, Network};
 use crate::spec::dsl::{self, ItemKind};
 use crate::spec::{vnnlib, Property};
@@ -131,15 +129,7 @@ fn run_spec(args: &BoundsArgs, path: &Path, network: Option<&Path>) -> anyhow::R
                 }
             }
             ItemKind::Bounds(query) => {
-                let targets: Vec<OutputTarget> = query
-                    .targets
-                    .iter()
-                    .map(|t| OutputTarget {
-                        terms: t.terms.clone(),
-                        constant: t.constant.clone(),
-                    })
-                    .collect();
-                let ranges = target_ranges(net, &query.inputs, &targets, args.method)
+                let ranges = query_ranges(net, query, args.method)
                     .with_context(|| format!("query {}", item.name))?;
                 let labelled: Vec<(&str, Option<Interval>)> = query
                     .targets

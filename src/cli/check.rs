@@ -1,10 +1,11 @@
 //! `vera check`: decide every property of a `.vera` spec and print a table (or JSON) with
 //! witnesses in the spec's own names and units.
 
-use super::verify::{budget, EngineChoice, EXIT_HOLDS, EXIT_UNKNOWN, EXIT_VIOLATED};
+use super::verify::{budget, outcome_json, EngineChoice, EXIT_HOLDS, EXIT_UNKNOWN, EXIT_VIOLATED};
 use crate::bounds::{target_ranges, Interval, Method, OutputTarget};
 use crate::network::{load, Network};
-use crate::spec::dsl::{self, Interface, Item, ItemKind, Spec};
+use crate::query::QueryError;
+use crate::spec::dsl::{self, BoundsQuery, Interface, Item, ItemKind, Spec};
 use crate::verify::{verify, Outcome, Verdict};
 use anyhow::Context;
 use clap::Args;
@@ -108,15 +109,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             }
             ItemKind::Bounds(query) => {
                 let start = std::time::Instant::now();
-                let targets: Vec<OutputTarget> = query
-                    .targets
-                    .iter()
-                    .map(|t| OutputTarget {
-                        terms: t.terms.clone(),
-                        constant: t.constant.clone(),
-                    })
-                    .collect();
-                let ranges = target_ranges(net, &query.inputs, &targets, args.bounds)
+                let ranges = query_ranges(net, query, args.bounds)
                     .with_context(|| format!("query {}", item.name))?;
                 RowOutcome::Ranges {
                     ranges,
@@ -150,6 +143,24 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         EXIT_HOLDS
     }))
+}
+
+/// Sound ranges of a `compute bounds` query's targets over its inputs (`None`: the region is
+/// empty); shared with `vera bounds`.
+pub(super) fn query_ranges(
+    net: &Network,
+    query: &BoundsQuery,
+    method: Method,
+) -> Result<Option<Vec<Interval>>, QueryError> {
+    let targets: Vec<OutputTarget> = query
+        .targets
+        .iter()
+        .map(|t| OutputTarget {
+            terms: t.terms.clone(),
+            constant: t.constant.clone(),
+        })
+        .collect();
+    target_ranges(net, &query.inputs, &targets, method)
 }
 
 /// The items `--property` names, in file order (all when none is named).
@@ -219,29 +230,17 @@ fn row_json(row: &Row) -> Value {
             };
         }
         RowOutcome::Verified(o) => {
-            j["verdict"] = json!(o.verdict.word());
-            j["engine"] = json!(o.engine);
-            j["answered_by"] = json!(o.answered_by);
-            j["time_s"] = json!(o.elapsed.as_secs_f64());
-            j["sub_problems"] = json!(o.sub_problems);
-            j["closed_by_bounds"] = json!(o.closed_by_bounds);
-            match &o.verdict {
-                Verdict::Unknown(why) => j["reason"] = json!(why),
-                Verdict::Violated(r) => {
-                    let ifc = &row.item.interface;
-                    j["witness"] = json!({
-                        "input": r.input,
-                        "output": r.output,
-                        "precision": r.precision,
-                        "exact_margin": r.exact_margin,
-                        "float_margin": r.float_margin,
-                        "input_names": ifc.input_names,
-                        "output_names": ifc.output_names,
-                        "spec_input": ifc.inputs_in_spec_units(&r.input),
-                        "spec_output": ifc.outputs_in_spec_units(&r.output),
-                    });
-                }
-                Verdict::Holds => {}
+            let mut outcome = outcome_json(o);
+            if let Verdict::Violated(r) = &o.verdict {
+                let ifc = &row.item.interface;
+                let w = &mut outcome["witness"];
+                w["input_names"] = json!(ifc.input_names);
+                w["output_names"] = json!(ifc.output_names);
+                w["spec_input"] = json!(ifc.inputs_in_spec_units(&r.input));
+                w["spec_output"] = json!(ifc.outputs_in_spec_units(&r.output));
+            }
+            if let (Value::Object(all), Value::Object(fields)) = (&mut j, outcome) {
+                all.extend(fields);
             }
         }
     }

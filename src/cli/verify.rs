@@ -6,7 +6,7 @@ use crate::smt_z3::Z3Engine;
 use crate::spec::vnnlib;
 use crate::verify::{verify_with, Outcome, SearchOptions, Verdict};
 use clap::{Args, ValueEnum};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -97,6 +97,33 @@ impl EngineChoice {
     }
 }
 
+/// The JSON object of an outcome: verdict, engine, answered_by, time_s, sub_problems,
+/// closed_by_bounds, and reason (unknown) or witness (violated); shared with `vera check`.
+pub fn outcome_json(outcome: &Outcome) -> Value {
+    let mut j = json!({
+        "verdict": outcome.verdict.word(),
+        "engine": outcome.engine,
+        "answered_by": outcome.answered_by,
+        "time_s": outcome.elapsed.as_secs_f64(),
+        "sub_problems": outcome.sub_problems,
+        "closed_by_bounds": outcome.closed_by_bounds,
+    });
+    match &outcome.verdict {
+        Verdict::Unknown(why) => j["reason"] = json!(why),
+        Verdict::Violated(r) => {
+            j["witness"] = json!({
+                "input": r.input,
+                "output": r.output,
+                "precision": r.precision,
+                "exact_margin": r.exact_margin,
+                "float_margin": r.float_margin,
+            })
+        }
+        Verdict::Holds => {}
+    }
+    j
+}
+
 pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     let outcome = decide(
         &args.network,
@@ -107,27 +134,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
     )?;
     let time_s = outcome.elapsed.as_secs_f64();
     if args.json {
-        let mut j = json!({
-            "verdict": outcome.verdict.word(),
-            "engine": outcome.engine,
-            "answered_by": outcome.answered_by,
-            "time_s": time_s,
-            "sub_problems": outcome.sub_problems,
-            "closed_by_bounds": outcome.closed_by_bounds,
-        });
-        match &outcome.verdict {
-            Verdict::Unknown(why) => j["reason"] = json!(why),
-            Verdict::Violated(r) => {
-                j["witness"] = json!({
-                    "input": r.input,
-                    "output": r.output,
-                    "precision": r.precision,
-                    "exact_margin": r.exact_margin,
-                    "float_margin": r.float_margin,
-                })
-            }
-            Verdict::Holds => {}
-        }
+        let j = outcome_json(&outcome);
         println!("{}", serde_json::to_string_pretty(&j)?);
     } else {
         println!("verdict   {}", outcome.verdict.word());

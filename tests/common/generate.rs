@@ -1,10 +1,12 @@
-//! Random networks with every layer kind of the IR, for property tests.
+//! Random networks with every layer kind of the IR, and linear properties over them, for
+//! property tests.
 
 use proptest::prelude::*;
 use vera::network::{
     Affine, Clamp, Elementwise, ElementwiseOp, Layer, LayerKind, Matrix, Network, Precision,
     Provenance,
 };
+use vera::spec::{vnnlib, Property};
 
 pub fn layer(kind: LayerKind, width: usize) -> Layer {
     Layer {
@@ -59,4 +61,25 @@ pub fn arb_network(
             Network::new(vec![inputs], layers, vec![width], provenance).unwrap()
         })
     })
+}
+
+/// "Some x in `[lo, hi]` gives `Σ c_j·Y_j (relation) t`" as a property, `relation` being
+/// `">="` or `"<="` (written as VNN-LIB and read back, so numbers are the f64 values exactly).
+pub fn linear_property(lo: &[f64], hi: &[f64], c: &[f64], relation: &str, t: f64) -> Property {
+    let mut text = String::new();
+    for (i, (l, h)) in lo.iter().zip(hi).enumerate() {
+        text += &format!(
+            "(declare-const X_{i} Real)(assert (>= X_{i} {l:?}))(assert (<= X_{i} {h:?}))"
+        );
+    }
+    let terms: Vec<String> = c
+        .iter()
+        .enumerate()
+        .map(|(j, cj)| {
+            text += &format!("(declare-const Y_{j} Real)");
+            format!("(* {cj:?} Y_{j})")
+        })
+        .collect();
+    text += &format!("(assert ({relation} (+ {}) {t:?}))", terms.join(" "));
+    vnnlib::parse(text.as_bytes(), "generated.vnnlib", None).unwrap()
 }
