@@ -4,7 +4,7 @@
 use super::gradient::{backward, forward};
 use super::margin::conjunction_margin;
 use crate::network::Network;
-use crate::spec::OutputConjunction;
+use crate::spec::{OutputConjunction, F64_CHECK_TOLERANCE};
 use rand::rngs::StdRng;
 use rand::Rng;
 
@@ -17,7 +17,9 @@ fn step_size(t: usize, steps: usize) -> f64 {
 }
 
 /// Searches `[lower, upper]` for a point whose output satisfies every atom of `unsafe_`,
-/// starting from `start`; returns the first point found (screened in f64: replay decides).
+/// starting from `start`; returns the first point found. The f64 screen allows
+/// [`F64_CHECK_TOLERANCE`], as `Property::check_f64` does: points on the boundary of the unsafe
+/// set are counterexamples too, and replay decides exactly.
 pub fn ascend(
     net: &Network,
     unsafe_: &OutputConjunction,
@@ -30,7 +32,7 @@ pub fn ascend(
     for t in 0..=steps {
         let trace = forward(net, &x);
         let (margin, dy) = conjunction_margin(unsafe_, &trace.output);
-        if margin >= 0.0 {
+        if margin >= -F64_CHECK_TOLERANCE {
             return Some(x);
         }
         if t == steps || !margin.is_finite() {
