@@ -68,4 +68,34 @@ pub trait Engine {
     fn name(&self) -> &'static str;
     /// Decides `query` within `budget`.
     fn check(&self, query: &Query, budget: &Budget) -> Result<EngineAnswer, EngineError>;
+
+    /// Whether the engine searches a whole input region itself (splitting it as it goes), so
+    /// that the driver should hand it each input polytope whole instead of bisecting first.
+    fn searches_regions(&self) -> bool {
+        false
+    }
+
+    /// Decides whether any of `queries` has a counterexample; they share their network and
+    /// input polytope and differ in their unsafe outputs (a disjunction). With a
+    /// counterexample comes the index of the query it is one of. The default asks each in turn.
+    fn check_any(
+        &self,
+        queries: &[Query],
+        budget: &Budget,
+    ) -> Result<(EngineAnswer, Option<usize>), EngineError> {
+        let mut unknown = None;
+        for (k, q) in queries.iter().enumerate() {
+            match self.check(q, &budget.share(queries.len() - k))? {
+                EngineAnswer::NoCounterexample => {}
+                EngineAnswer::Unknown(why) => {
+                    unknown.get_or_insert(why);
+                }
+                found @ EngineAnswer::Counterexample(_) => return Ok((found, Some(k))),
+            }
+        }
+        Ok((
+            unknown.map_or(EngineAnswer::NoCounterexample, EngineAnswer::Unknown),
+            None,
+        ))
+    }
 }

@@ -30,6 +30,7 @@
 
 pub mod bounds;
 pub mod cli;
+pub mod dpllt;
 pub mod engine;
 pub mod exact;
 pub mod falsify;

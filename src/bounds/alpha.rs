@@ -98,7 +98,9 @@ fn slope_gradient(
                         gradient[relu] = coefficient * z;
                         slope * z
                     }
-                    LineChoice::Upper { slope, intercept } => slope * z + intercept,
+                    LineChoice::Upper {
+                        slope, intercept, ..
+                    } => slope * z + intercept,
                     LineChoice::Exact if l >= 0.0 => z,
                     LineChoice::Exact if u <= 0.0 => 0.0,
                     LineChoice::Exact => slopes[relu] * z,

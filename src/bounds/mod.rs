@@ -23,8 +23,10 @@
 mod alpha;
 mod interval;
 mod property_bounds;
+mod refutation;
 mod relaxed_query;
 mod relu_relaxation;
+mod relu_scores;
 pub mod rounding;
 mod split;
 mod symbolic;
@@ -32,13 +34,16 @@ mod symbolic;
 pub use property_bounds::{
     property_bounds, target_ranges, AtomBound, Interval, OutputTarget, PropertyBounds, RegionBounds,
 };
+pub use refutation::{Refutable, Refutation};
+pub(crate) use relaxed_query::{Coeff, FloatStep};
+pub(crate) use relu_relaxation::upper_line;
 pub use relaxed_query::{Objective, RelaxedQuery};
 pub use split::{bisect, widest_influence};
 pub use symbolic::LinearBound;
 
 use crate::exact::round_to_f64;
 use crate::query::Query;
-use relaxed_query::FloatStep;
+
 use symbolic::{back_substitute, LowerSlopes};
 
 /// How bounds are computed.

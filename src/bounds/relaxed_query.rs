@@ -193,6 +193,37 @@ impl RelaxedQuery {
     pub fn num_relus(&self) -> usize {
         self.num_relus
     }
+
+    /// `(pre, post)` of every ReLU, in step order (the order ReLU indices count in).
+    pub fn relus(&self) -> impl Iterator<Item = (VarId, VarId)> + '_ {
+        self.steps.iter().filter_map(|s| match s {
+            FloatStep::Relu { pre, post } => Some((*pre, *post)),
+            FloatStep::Define(_) => None,
+        })
+    }
+
+    /// Every variable's value when the inputs take `inputs`, in plain f64 (the nearest f64 of
+    /// each coefficient, no error bound): a quick screen for candidate points, which an exact
+    /// evaluation must confirm.
+    pub fn evaluate(&self, inputs: &[f64]) -> Vec<f64> {
+        let mut value = vec![0.0f64; self.num_vars];
+        for (&x, &v) in self.inputs.iter().zip(inputs) {
+            value[x] = v;
+        }
+        for step in &self.steps {
+            match step {
+                FloatStep::Define(d) => {
+                    value[d.var] = d.constant.value
+                        + d.terms
+                            .iter()
+                            .map(|(t, c)| c.value * value[*t])
+                            .sum::<f64>();
+                }
+                FloatStep::Relu { pre, post } => value[*post] = value[*pre].max(0.0),
+            }
+        }
+        value
+    }
 }
 
 /// `Σ coeff·term + constant` over intervals: `(lower value, upper value, rounding error)`.

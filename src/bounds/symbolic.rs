@@ -27,8 +27,12 @@ pub(crate) enum LineChoice {
     Exact,
     /// `h ≥ α·z` with the coefficient `λ ≥ 0` it was taken for.
     Lower { slope: f64, coefficient: f64 },
-    /// `h ≤ s·z + t`.
-    Upper { slope: f64, intercept: f64 },
+    /// `h ≤ s·z + t`, with the coefficient `λ < 0` it was taken for.
+    Upper {
+        slope: f64,
+        intercept: f64,
+        coefficient: f64,
+    },
 }
 
 /// A sound lower bound of an objective over the input box, with the linear function of the
@@ -132,7 +136,11 @@ pub(crate) fn back_substitute(
                         target[r] += lambda * slope;
                         constant[r] += lambda * intercept;
                         scale[r] += (lambda * slope).abs() * m(*pre) + (lambda * intercept).abs();
-                        LineChoice::Upper { slope, intercept }
+                        LineChoice::Upper {
+                            slope,
+                            intercept,
+                            coefficient: lambda,
+                        }
                     } else {
                         scale[r] = f64::INFINITY;
                         LineChoice::Exact

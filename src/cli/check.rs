@@ -34,7 +34,7 @@ pub struct CheckArgs {
     #[arg(long = "property", value_name = "NAME")]
     pub properties: Vec<String>,
     /// The engine that decides each sub-problem.
-    #[arg(long, value_enum, default_value_t = EngineChoice::Z3)]
+    #[arg(long, value_enum, default_value_t = EngineChoice::Dpllt)]
     pub engine: EngineChoice,
     /// Time limit in seconds per property (fractions allowed).
     #[arg(long)]

@@ -1,5 +1,6 @@
 //! `vera verify`: decide a VNN-LIB property on a network, with a replayed witness when violated.
 
+use crate::dpllt::DplltEngine;
 use crate::engine::{Budget, Engine};
 use crate::network::load;
 use crate::smt_z3::Z3Engine;
@@ -33,7 +34,7 @@ pub struct VerifyArgs {
     /// The property: .vnnlib or .vnnlib.gz.
     pub property: PathBuf,
     /// The engine that decides each sub-problem.
-    #[arg(long, value_enum, default_value_t = EngineChoice::Z3)]
+    #[arg(long, value_enum, default_value_t = EngineChoice::Dpllt)]
     pub engine: EngineChoice,
     /// Time limit in seconds for the whole property (fractions allowed).
     #[arg(long)]
@@ -49,7 +50,10 @@ pub struct VerifyArgs {
 /// The engines `--engine` can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EngineChoice {
-    /// Z3 in linear real arithmetic (exact).
+    /// vera's DPLL(T) search: input bisection and ReLU splits over bound propagation and its
+    /// own simplex, with conflict clauses (exact answers).
+    Dpllt,
+    /// Z3 in linear real arithmetic (exact) on the boxes split and conquer leaves open.
     Z3,
 }
 
@@ -92,6 +96,7 @@ impl EngineChoice {
     /// The engine this choice names.
     pub fn engine(self) -> Box<dyn Engine> {
         match self {
+            EngineChoice::Dpllt => Box::new(DplltEngine::default()),
             EngineChoice::Z3 => Box::new(Z3Engine),
         }
     }

@@ -46,7 +46,7 @@ pub fn run(args: &VnncompArgs) -> anyhow::Result<ExitCode> {
     let (text, failure) = match decide(
         &run.network,
         &run.property,
-        EngineChoice::Z3,
+        EngineChoice::Dpllt,
         Some(timeout),
         0,
     ) {

@@ -119,6 +119,29 @@ impl Query {
         values
     }
 
+    /// Whether `inputs` (exactly) lie within the query's input bounds and meet every atom: a
+    /// counterexample of this sub-problem.
+    pub fn satisfied_by(&self, inputs: &[BigRational]) -> bool {
+        if inputs.len() != self.inputs.len() {
+            return false;
+        }
+        let within = self.inputs.iter().zip(inputs).all(|(v, x)| {
+            self.lower[*v].as_ref().is_none_or(|l| x >= l)
+                && self.upper[*v].as_ref().is_none_or(|u| x <= u)
+        });
+        if !within {
+            return false;
+        }
+        let values = self.evaluate(inputs);
+        self.atoms.iter().all(|a| {
+            let lhs: BigRational = a.terms.iter().map(|(v, c)| c * &values[*v]).sum();
+            match a.relation {
+                Relation::Le => lhs <= a.bound,
+                Relation::Ge => lhs >= a.bound,
+            }
+        })
+    }
+
     /// The ReLU constraints, in order.
     pub fn relus(&self) -> impl Iterator<Item = &Relu> {
         self.steps.iter().filter_map(|s| match s {

@@ -29,6 +29,7 @@
 //! ```
 
 mod bounds;
+mod certify;
 mod check;
 mod error;
 mod explanation;

@@ -4,15 +4,15 @@
 
 use super::witness::{confirm, Confirmation};
 use crate::bounds::{
-    bisect, tighten_query_with, widest_influence, LinearBound, Method, Objective, RelaxedQuery,
-    VarBounds,
+    bisect, tighten_query_with, widest_influence, LinearBound, Method, RelaxedQuery, Refutable,
+    Refutation, VarBounds,
 };
 use crate::engine::{Budget, Engine, EngineAnswer};
 use crate::falsify::AttackOptions;
 use crate::network::Network;
 use crate::query::{AtomOrigin, Query};
 use crate::replay::Replay;
-use crate::spec::{InputBox, OutputConjunction, Property, Relation};
+use crate::spec::{InputBox, OutputConjunction, Property};
 use num_rational::BigRational;
 
 /// Gradient steps of the attack from each probe point of a box.
@@ -70,55 +70,6 @@ pub struct SearchStats {
     pub max_depth: usize,
 }
 
-/// A consequence of the unsafe conjunction, `objective ≤ threshold`, which a lower bound of the
-/// objective above the threshold refutes: `Σ a·y ≤ b` as it is, `Σ a·y ≥ b` as `−Σ a·y ≤ −b`.
-struct Refutable {
-    objective: Objective,
-    /// The threshold in the objective's direction.
-    threshold: BigRational,
-}
-
-/// The output atoms as [`Refutable`]s, and when there are several, their sum too: a point
-/// meeting every atom `oₖ ≤ tₖ` meets `Σ oₖ ≤ Σ tₖ`, so a lower bound of the sum above `Σ tₖ`
-/// refutes the conjunction even where no single atom's bound does (e.g. "y₀ is the largest
-/// output" near a point where every output is close to y₀).
-fn refutable_atoms(query: &Query) -> Vec<Refutable> {
-    let mut sum: Vec<(usize, BigRational)> = Vec::new();
-    let mut sum_threshold = BigRational::from_integer(0.into());
-    let mut atoms = Vec::new();
-    for a in query
-        .atoms
-        .iter()
-        .filter(|a| a.origin == AtomOrigin::Output)
-    {
-        let sign = match a.relation {
-            Relation::Le => BigRational::from_integer(1.into()),
-            Relation::Ge => BigRational::from_integer((-1).into()),
-        };
-        let terms: Vec<(usize, BigRational)> =
-            a.terms.iter().map(|(v, c)| (*v, c * &sign)).collect();
-        let threshold = &a.bound * &sign;
-        for (v, c) in &terms {
-            match sum.iter_mut().find(|(w, _)| w == v) {
-                Some((_, total)) => *total += c,
-                None => sum.push((*v, c.clone())),
-            }
-        }
-        sum_threshold += &threshold;
-        atoms.push(Refutable {
-            objective: Objective::new(&terms),
-            threshold,
-        });
-    }
-    if atoms.len() > 1 {
-        atoms.push(Refutable {
-            objective: Objective::new(&sum),
-            threshold: sum_threshold,
-        });
-    }
-    atoms
-}
-
 /// Everything about the sub-problem that does not change from box to box.
 pub(crate) struct SubProblemSearch<'a> {
     pub net: &'a Network,
@@ -136,7 +87,12 @@ pub(crate) struct SubProblemSearch<'a> {
 impl SubProblemSearch<'_> {
     /// Decides the sub-problem, adding to `stats`.
     pub fn run(&self, stats: &mut SearchStats) -> Result<Conquest, super::VerifyError> {
-        let atoms = refutable_atoms(self.query);
+        let atoms = Refutable::of_conjunction(
+            self.query
+                .atoms
+                .iter()
+                .filter(|a| a.origin == AtomOrigin::Output),
+        );
         let start = VarBounds::of_query(self.query);
         let inputs = self.relaxed.inputs();
         let root_lo: Vec<f64> = inputs.iter().map(|&x| start.lower[x]).collect();
@@ -157,25 +113,14 @@ impl SubProblemSearch<'_> {
                 stats.closed_by_bounds += 1;
                 continue; // an empty box
             };
-            // The atom closest to being refuted, with its bound.
-            let mut closest: Option<(usize, f64, LinearBound)> = None;
-            let mut refuted = false;
-            for (k, atom) in atoms.iter().enumerate() {
-                let bound = self.relaxed.lower_bound(&bounds, &atom.objective);
-                if BigRational::from_float(bound.value).is_some_and(|v| v > atom.threshold) {
-                    refuted = true;
-                    break;
+            let closest = match self.relaxed.refute(&bounds, &atoms) {
+                Refutation::Refuted => {
+                    stats.closed_by_bounds += 1;
+                    continue;
                 }
-                let gap = bound.value - crate::spec::to_f64(&atom.threshold);
-                if closest.as_ref().is_none_or(|(_, g, _)| gap > *g) {
-                    closest = Some((k, gap, bound));
-                }
-            }
-            if refuted {
-                stats.closed_by_bounds += 1;
-                continue;
-            }
-            if let Some(r) = self.falsify(&lo, &hi, closest.as_ref().map(|(_, _, b)| b))? {
+                Refutation::Open { closest, bound, .. } => (closest, bound),
+            };
+            if let Some(r) = self.falsify(&lo, &hi, Some(&closest.1))? {
                 return Ok(Conquest::Violated(Box::new(r)));
             }
             let unstable = self
@@ -183,14 +128,15 @@ impl SubProblemSearch<'_> {
                 .relus()
                 .filter(|r| bounds.lower[r.pre] < 0.0 && bounds.upper[r.pre] > 0.0)
                 .count();
-            let split = closest
-                .as_ref()
-                .and_then(|(k, _, b)| {
+            let split = (!atoms.is_empty())
+                .then(|| {
+                    let (k, b) = &closest;
                     let other = self
                         .relaxed
                         .lower_bound(&bounds, &atoms[*k].objective.negated());
                     widest_influence(b, &other, &lo, &hi)
                 })
+                .flatten()
                 .filter(|_| {
                     let o = &self.options;
                     let small = unstable <= o.leaf_unstable_relus

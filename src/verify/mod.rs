@@ -8,14 +8,14 @@ mod witness;
 pub use conquer::{SearchOptions, SearchStats};
 
 use crate::bounds::RelaxedQuery;
-use crate::engine::{Budget, Engine, EngineError};
+use crate::engine::{Budget, Engine, EngineAnswer, EngineError};
 use crate::network::Network;
 use crate::query::{Query, QueryError};
 use crate::replay::{Replay, ReplayError};
 use crate::spec::{Property, SubProblem};
 use conquer::{Conquest, SubProblemSearch};
 use std::time::{Duration, Instant};
-use witness::probe_centre;
+use witness::{confirm, probe_centre, Confirmation};
 
 /// vera's answer about a property.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,6 +69,83 @@ pub enum VerifyError {
     Replay(#[from] ReplayError),
 }
 
+/// For engines that search whole regions: per input polytope, a probe at its centre, then one
+/// engine call on all of its sub-problems at once; the polytopes first get equal shares of the
+/// budget, and those that run out are retried with all the time left.
+fn search_regions(
+    net: &Network,
+    property: &Property,
+    engine: &dyn Engine,
+    budget: &Budget,
+    subs: &[SubProblem],
+) -> Result<(Verdict, &'static str), VerifyError> {
+    let mut polytopes: Vec<Vec<&SubProblem>> = Vec::new();
+    for sub in subs {
+        let key = (sub.id.case, sub.id.input_polytope);
+        match polytopes.last_mut() {
+            Some(group) if (group[0].id.case, group[0].id.input_polytope) == key => group.push(sub),
+            _ => polytopes.push(vec![sub]),
+        }
+    }
+    let mut unknown: Option<String> = None;
+    let mut retry = Vec::new();
+    for pass in 0..2 {
+        let order: Vec<usize> = if pass == 0 {
+            (0..polytopes.len()).collect()
+        } else {
+            std::mem::take(&mut retry)
+        };
+        for (k, &i) in order.iter().enumerate() {
+            let group = &polytopes[i];
+            if pass == 0 {
+                if let Some(r) = probe_centre(net, property, &group[0].inputs.bounds)? {
+                    return Ok((Verdict::Violated(Box::new(r)), "probe"));
+                }
+            }
+            let base = Query::new(net, group[0])?;
+            let queries = group
+                .iter()
+                .map(|sub| base.for_sub_problem(sub))
+                .collect::<Result<Vec<Query>, _>>()?;
+            let share = if pass == 0 {
+                budget.share(order.len() - k)
+            } else {
+                *budget
+            };
+            match engine.check_any(&queries, &share)? {
+                (EngineAnswer::NoCounterexample, _) => {}
+                (EngineAnswer::Counterexample(candidate), found) => {
+                    let query = &queries[found.unwrap_or(0)];
+                    let region = &group[0].inputs.bounds;
+                    match confirm(net, property, engine, budget, query, region, candidate)? {
+                        Confirmation::Confirmed(r) => {
+                            return Ok((Verdict::Violated(Box::new(r)), engine.name()))
+                        }
+                        Confirmation::Failed(why) => {
+                            unknown.get_or_insert(why);
+                        }
+                    }
+                }
+                (EngineAnswer::Unknown(why), _) => {
+                    if pass == 0 && share.exhausted() && !budget.exhausted() {
+                        retry.push(i);
+                    } else {
+                        unknown.get_or_insert(why);
+                    }
+                }
+            }
+            if budget.exhausted() {
+                unknown.get_or_insert_with(|| "timeout".into());
+                break;
+            }
+        }
+    }
+    Ok(match unknown {
+        Some(why) => (Verdict::Unknown(why), "none"),
+        None => (Verdict::Holds, engine.name()),
+    })
+}
+
 /// Decides `property` on `net` with `engine` within `budget`: per input polytope, a probe at
 /// its centre; per sub-problem, split and conquer with the default [`SearchOptions`].
 pub fn verify(
@@ -110,6 +187,10 @@ pub fn verify_with(
     if let Some(r) = crate::falsify::attack(net, property, options.attack, budget)? {
         let verdict = Verdict::Violated(Box::new(r));
         return Ok(finish(verdict, "attack", sub_problems, 0, stats));
+    }
+    if engine.searches_regions() {
+        let (verdict, by) = search_regions(net, property, engine, budget, &subs)?;
+        return Ok(finish(verdict, by, sub_problems, 0, stats));
     }
     // Each sub-problem first gets an equal share of the time left, so that a hard one cannot
     // starve the others (where a counterexample may be easy to find); those that run out of
