@@ -57,6 +57,7 @@ fn pgd_finds_most_planted_counterexamples_and_only_real_ones() {
             restarts: 8,
             steps: 40,
             seed: 7,
+            samples: 64,
         };
         if let Some(r) = attack(&net, &p, options, &Budget::unlimited()).unwrap() {
             found += 1;

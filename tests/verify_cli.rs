@@ -59,7 +59,7 @@ fn verdicts_and_exit_codes() {
     );
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["verdict"], "violated");
-    assert_eq!(j["engine"], "z3");
+    assert_eq!(j["engine"], "dpllt");
     assert!(j["time_s"].as_f64().unwrap() >= 0.0);
     let x = j["witness"]["input"][0].as_f64().unwrap();
     let y = j["witness"]["output"][0].as_f64().unwrap();

@@ -15,15 +15,20 @@ use super::Bounds;
 
 /// Gradient steps per objective.
 const ITERATIONS: usize = 20;
+/// Iterations after which an optimisation that cannot reach the caller's goal at its current
+/// pace is abandoned.
+const STALL_CHECK_AFTER: usize = 4;
 /// The first step's size (in slope units, for the largest gradient component), and its decay.
 const FIRST_STEP: f64 = 0.5;
 const STEP_DECAY: f64 = 0.85;
 
-/// The best lower bound of `objective` found by optimising the slopes.
+/// The best lower bound of `objective` found by optimising the slopes; the optimisation stops
+/// early once a bound exceeds `enough` (the caller needs no better).
 pub(crate) fn optimised_lower_bound(
     rq: &RelaxedQuery,
     bounds: &Bounds,
     objective: &Objective,
+    enough: f64,
 ) -> LinearBound {
     let pre_of_relu: Vec<usize> = rq
         .steps
@@ -40,7 +45,8 @@ pub(crate) fn optimised_lower_bound(
     let rows = std::slice::from_ref(objective);
     let mut best: Option<LinearBound> = None;
     let mut step = FIRST_STEP;
-    for _ in 0..ITERATIONS {
+    let mut first = f64::NAN;
+    for iteration in 0..ITERATIONS {
         let mut choices = vec![LineChoice::Exact; rq.num_relus];
         let found = back_substitute(
             rq,
@@ -54,6 +60,20 @@ pub(crate) fn optimised_lower_bound(
         let gradient = slope_gradient(rq, bounds, &slopes, &choices, &found.corner);
         if best.as_ref().is_none_or(|b| found.value > b.value) {
             best = Some(found);
+        }
+        let value = best.as_ref().map_or(f64::NEG_INFINITY, |b| b.value);
+        if value > enough {
+            break;
+        }
+        // The gains shrink with the steps, so extrapolating the average gain so far
+        // overestimates what is left; when even that falls short of `enough`, stop.
+        if iteration == 0 {
+            first = value;
+        } else if enough.is_finite()
+            && iteration >= STALL_CHECK_AFTER
+            && first + (value - first) * ITERATIONS as f64 / iteration as f64 <= enough
+        {
+            break;
         }
         let largest = gradient.iter().fold(0.0f64, |m, g| m.max(g.abs()));
         if largest == 0.0 || !largest.is_finite() {

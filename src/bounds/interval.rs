@@ -4,10 +4,51 @@
 use super::relaxed_query::{interval_sum, FloatDefinition};
 use super::rounding::{lower, magnitude, mul0, upper};
 
+/// A definition's interval from its terms' intervals, rounded outward, with its
+/// [`rounding_weights`], in one pass over the terms.
+pub(crate) struct DefinedInterval {
+    pub lower: f64,
+    pub upper: f64,
+    pub scale: f64,
+    pub slack: f64,
+}
+
 /// The interval of a definition's value from its terms' intervals, rounded outward.
-pub(crate) fn define(d: &FloatDefinition, lo: &[f64], hi: &[f64], gamma: f64) -> (f64, f64) {
+pub(crate) fn define(d: &FloatDefinition, lo: &[f64], hi: &[f64], gamma: f64) -> DefinedInterval {
+    if let Some(dense) = &d.dense {
+        let n = dense.values.len();
+        let (l, h) = (
+            &lo[dense.first..dense.first + n],
+            &hi[dense.first..dense.first + n],
+        );
+        if l.iter().chain(h).all(|v| v.is_finite()) {
+            // Finite bounds and exact coefficients: the same sums as `interval_sum`, without
+            // its branches (`mul0` is a plain product on finite values).
+            let (mut sl, mut su, mut scale) = (d.constant.value, d.constant.value, 0.0f64);
+            for ((c, a), b) in dense.values.iter().zip(l).zip(h) {
+                let (p, q) = (c * a, c * b);
+                sl += p.min(q);
+                su += p.max(q);
+                scale += c.abs() * a.abs().max(b.abs());
+            }
+            let slack = d.constant.error;
+            let error = super::rounding::error(gamma, scale + d.constant.value.abs(), slack);
+            return DefinedInterval {
+                lower: lower(sl, error),
+                upper: upper(su, error),
+                scale: scale + d.constant.value.abs(),
+                slack,
+            };
+        }
+    }
     let (l, u, error) = interval_sum(&d.terms, d.constant, lo, hi, gamma);
-    (lower(l, error), upper(u, error))
+    let (scale, slack) = rounding_weights(d, lo, hi);
+    DefinedInterval {
+        lower: lower(l, error),
+        upper: upper(u, error),
+        scale,
+        slack,
+    }
 }
 
 /// `(Σ|coeff|·magnitude(term) + |constant|, Σ coefficient error·magnitude(term) + constant

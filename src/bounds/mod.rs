@@ -36,8 +36,8 @@ pub use property_bounds::{
 };
 pub use refutation::{Refutable, Refutation};
 pub(crate) use relaxed_query::{Coeff, FloatStep};
-pub(crate) use relu_relaxation::upper_line;
 pub use relaxed_query::{Objective, RelaxedQuery};
+pub(crate) use relu_relaxation::upper_line;
 pub use split::{bisect, widest_influence};
 pub use symbolic::LinearBound;
 
@@ -148,11 +148,10 @@ impl RelaxedQuery {
                     if d.terms.iter().any(|(t, _)| is_pending[*t]) {
                         self.tighten_pending(&mut b, &mut pending, &mut is_pending)?;
                     }
-                    let (l, u) = interval::define(d, &b.lower, &b.upper, self.gamma);
-                    let (s, e) = interval::rounding_weights(d, &b.lower, &b.upper);
-                    b.def_scale[i] = s;
-                    b.def_slack[i] = e;
-                    restrict(&mut b, d.var, l, u)?;
+                    let found = interval::define(d, &b.lower, &b.upper, self.gamma);
+                    b.def_scale[i] = found.scale;
+                    b.def_slack[i] = found.slack;
+                    restrict(&mut b, d.var, found.lower, found.upper)?;
                     let unstable_pre = self.relu_of_pre[d.var].is_some()
                         && b.lower[d.var] < 0.0
                         && b.upper[d.var] > 0.0;
@@ -201,30 +200,73 @@ impl RelaxedQuery {
     /// A sound lower bound of `objective` over the region of `bounds` (which `propagate`
     /// computed), by the method `bounds` was computed with.
     pub fn lower_bound(&self, bounds: &Bounds, objective: &Objective) -> LinearBound {
-        match bounds.method {
-            Method::Interval => {
-                let (l, _, error) = relaxed_query::interval_sum(
-                    &objective.terms,
-                    relaxed_query::Coeff {
-                        value: 0.0,
-                        error: 0.0,
-                    },
-                    &bounds.lower,
-                    &bounds.upper,
-                    self.gamma,
-                );
-                LinearBound {
-                    value: rounding::lower(l, error),
-                    input_coefficients: vec![0.0; self.inputs.len()],
-                    corner: self.inputs.iter().map(|&x| bounds.lower[x]).collect(),
-                }
-            }
+        let found = match bounds.method {
+            Method::Interval => LinearBound {
+                value: f64::NEG_INFINITY,
+                input_coefficients: vec![0.0; self.inputs.len()],
+                corner: self.inputs.iter().map(|&x| bounds.lower[x]).collect(),
+            },
             Method::Symbolic => {
                 let rows = std::slice::from_ref(objective);
                 let found = back_substitute(self, bounds, rows, LowerSlopes::Adaptive, None);
                 found.into_iter().next().unwrap_or_else(|| unreachable!())
             }
-            Method::Alpha => alpha::optimised_lower_bound(self, bounds, objective),
+            Method::Alpha => alpha::optimised_lower_bound(self, bounds, objective, f64::INFINITY),
+        };
+        self.at_least_interval(bounds, objective, found)
+    }
+
+    /// `found` with its value raised to the objective's interval bound over the propagated
+    /// variable bounds when that is better: back-substitution relaxes every ReLU on the way,
+    /// and through pairs of ReLUs that cancel (a clamp is two) that can lose to plain
+    /// intervals of the objective's own variables.
+    fn at_least_interval(
+        &self,
+        bounds: &Bounds,
+        objective: &Objective,
+        mut found: LinearBound,
+    ) -> LinearBound {
+        let zero = relaxed_query::Coeff {
+            value: 0.0,
+            error: 0.0,
+        };
+        let (l, _, error) = relaxed_query::interval_sum(
+            &objective.terms,
+            zero,
+            &bounds.lower,
+            &bounds.upper,
+            self.gamma,
+        );
+        found.value = found.value.max(rounding::lower(l, error));
+        found
+    }
+
+    /// A sound lower bound of `objective` with the ReLU lower slopes optimised for it
+    /// (alpha-CROWN), whatever method `bounds` was computed with; the optimisation stops once
+    /// the bound exceeds `enough`.
+    pub fn optimised_lower_bound(
+        &self,
+        bounds: &Bounds,
+        objective: &Objective,
+        enough: f64,
+    ) -> LinearBound {
+        alpha::optimised_lower_bound(self, bounds, objective, enough)
+    }
+
+    /// [`RelaxedQuery::lower_bound`] of several objectives (with `Symbolic`, in one sweep).
+    pub fn lower_bounds(&self, bounds: &Bounds, objectives: &[Objective]) -> Vec<LinearBound> {
+        match bounds.method {
+            Method::Symbolic if !objectives.is_empty() => {
+                back_substitute(self, bounds, objectives, LowerSlopes::Adaptive, None)
+                    .into_iter()
+                    .zip(objectives)
+                    .map(|(found, o)| self.at_least_interval(bounds, o, found))
+                    .collect()
+            }
+            _ => objectives
+                .iter()
+                .map(|o| self.lower_bound(bounds, o))
+                .collect(),
         }
     }
 

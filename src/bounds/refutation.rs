@@ -78,17 +78,30 @@ pub enum Refutation {
 }
 
 impl RelaxedQuery {
-    /// Tries to refute the conjunction whose consequences are `refutables` with `bounds`.
-    pub fn refute(&self, bounds: &Bounds, refutables: &[Refutable]) -> Refutation {
+    /// Tries to refute the conjunction whose consequences are `refutables` with `bounds`; with
+    /// `optimise`, the consequence closest to refutation gets a second try with optimised ReLU
+    /// slopes (alpha-CROWN), stopped as soon as it refutes or cannot get there.
+    pub fn refute(&self, bounds: &Bounds, refutables: &[Refutable], optimise: bool) -> Refutation {
         let mut closest: Option<(usize, f64, LinearBound)> = None;
-        for (k, r) in refutables.iter().enumerate() {
-            let bound = self.lower_bound(bounds, &r.objective);
+        let objectives: Vec<Objective> = refutables.iter().map(|r| r.objective.clone()).collect();
+        let found = self.lower_bounds(bounds, &objectives);
+        for (k, (r, bound)) in refutables.iter().zip(found).enumerate() {
             if BigRational::from_float(bound.value).is_some_and(|v| v > r.threshold) {
                 return Refutation::Refuted;
             }
             let gap = r.threshold_f64 - bound.value;
             if closest.as_ref().is_none_or(|(_, g, _)| gap < *g) {
                 closest = Some((k, gap, bound));
+            }
+        }
+        if optimise {
+            if let Some((k, _, _)) = &closest {
+                let r = &refutables[*k];
+                let enough = r.threshold_f64 + r.threshold_f64.abs() * f64::EPSILON;
+                let bound = self.optimised_lower_bound(bounds, &r.objective, enough);
+                if BigRational::from_float(bound.value).is_some_and(|v| v > r.threshold) {
+                    return Refutation::Refuted;
+                }
             }
         }
         match closest {

@@ -55,6 +55,34 @@ pub(crate) struct FloatDefinition {
     pub var: VarId,
     pub terms: Vec<(VarId, Coeff)>,
     pub constant: Coeff,
+    /// The same terms as one run, when they are the consecutive variables `first, first + 1,
+    /// …` (a dense layer's) and every coefficient is an f64 exactly: the hot loops then walk
+    /// plain slices.
+    pub dense: Option<DenseTerms>,
+}
+
+/// Terms over consecutive variables starting at `first`, with exact f64 coefficients.
+#[derive(Debug, Clone)]
+pub(crate) struct DenseTerms {
+    pub first: VarId,
+    pub values: Vec<f64>,
+}
+
+impl FloatDefinition {
+    pub fn new(var: VarId, terms: Vec<(VarId, Coeff)>, constant: Coeff) -> FloatDefinition {
+        let consecutive = terms.windows(2).all(|w| w[1].0 == w[0].0 + 1);
+        let exact = terms.iter().all(|(_, c)| c.error == 0.0);
+        let dense = (consecutive && exact && !terms.is_empty()).then(|| DenseTerms {
+            first: terms[0].0,
+            values: terms.iter().map(|(_, c)| c.value).collect(),
+        });
+        FloatDefinition {
+            var,
+            terms,
+            constant,
+            dense,
+        }
+    }
 }
 
 /// One step, in evaluation order.
@@ -144,11 +172,11 @@ impl RelaxedQuery {
                     for (t, _) in &d.terms {
                         uses[*t] += 1;
                     }
-                    steps.push(FloatStep::Define(FloatDefinition {
-                        var: d.var,
-                        terms: d.terms.iter().map(|(t, c)| (*t, Coeff::of(c))).collect(),
-                        constant: Coeff::of(&d.constant),
-                    }));
+                    steps.push(FloatStep::Define(FloatDefinition::new(
+                        d.var,
+                        d.terms.iter().map(|(t, c)| (*t, Coeff::of(c))).collect(),
+                        Coeff::of(&d.constant),
+                    )));
                 }
                 Step::Relu(r) => {
                     step_of[r.post] = Some(i);
@@ -223,6 +251,34 @@ impl RelaxedQuery {
             }
         }
         value
+    }
+
+    /// The gradient with respect to the inputs (in input order) of `Σ weight·var` over
+    /// `objective`, at the point whose values [`RelaxedQuery::evaluate`] gave; a ReLU passes
+    /// the gradient where its input is positive.
+    pub fn gradient(&self, values: &[f64], objective: &[(VarId, f64)]) -> Vec<f64> {
+        let mut g = vec![0.0f64; self.num_vars];
+        for &(v, w) in objective {
+            g[v] += w;
+        }
+        for step in self.steps.iter().rev() {
+            match step {
+                FloatStep::Define(d) => {
+                    let gv = g[d.var];
+                    if gv != 0.0 {
+                        for (t, c) in &d.terms {
+                            g[*t] += c.value * gv;
+                        }
+                    }
+                }
+                FloatStep::Relu { pre, post } => {
+                    if values[*pre] > 0.0 {
+                        g[*pre] += g[*post];
+                    }
+                }
+            }
+        }
+        self.inputs.iter().map(|&x| g[x]).collect()
     }
 }
 

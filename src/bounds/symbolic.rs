@@ -98,10 +98,28 @@ pub(crate) fn back_substitute(
                     scale[r] += mul0(lambda.abs(), def_scale);
                     slack[r] += mul0(lambda.abs(), def_slack);
                 }
-                for (t, c) in &d.terms {
-                    let target = &mut below[t * r_count..(t + 1) * r_count];
-                    for (x, &lambda) in target.iter_mut().zip(col) {
-                        *x += lambda * c.value;
+                if let Some(dense) = &d.dense {
+                    // Consecutive terms: one contiguous block of the table.
+                    let n = dense.values.len();
+                    let block = &mut below[dense.first * r_count..(dense.first + n) * r_count];
+                    if r_count == 1 {
+                        let lambda = col[0];
+                        for (x, c) in block.iter_mut().zip(&dense.values) {
+                            *x += lambda * c;
+                        }
+                    } else {
+                        for (target, c) in block.chunks_exact_mut(r_count).zip(&dense.values) {
+                            for (x, &lambda) in target.iter_mut().zip(col) {
+                                *x += lambda * c;
+                            }
+                        }
+                    }
+                } else {
+                    for (t, c) in &d.terms {
+                        let target = &mut below[t * r_count..(t + 1) * r_count];
+                        for (x, &lambda) in target.iter_mut().zip(col) {
+                            *x += lambda * c.value;
+                        }
                     }
                 }
             }
@@ -111,28 +129,35 @@ pub(crate) fn back_substitute(
                 let target = &mut below[pre * r_count..(pre + 1) * r_count];
                 let (l, u) = (lo[*pre], hi[*pre]);
                 let relu = rq.relu_of_pre[*pre].unwrap_or(0);
-                for r in 0..r_count {
-                    let lambda = col[r];
-                    if lambda == 0.0 || u <= 0.0 {
-                        continue;
-                    }
-                    if l >= 0.0 {
+                if u <= 0.0 || col.iter().all(|c| *c == 0.0) {
+                    continue;
+                }
+                if l >= 0.0 {
+                    for r in 0..r_count {
+                        let lambda = col[r];
                         target[r] += lambda;
                         scale[r] += mul0(lambda.abs(), m(*pre));
+                    }
+                    continue;
+                }
+                let slope_lower = match slopes {
+                    LowerSlopes::Adaptive => adaptive_lower_slope(l, u),
+                    LowerSlopes::Given(s) => s[relu],
+                };
+                let line = upper_line(l, u);
+                for r in 0..r_count {
+                    let lambda = col[r];
+                    if lambda == 0.0 {
                         continue;
                     }
                     let choice = if lambda >= 0.0 {
-                        let slope = match slopes {
-                            LowerSlopes::Adaptive => adaptive_lower_slope(l, u),
-                            LowerSlopes::Given(s) => s[relu],
-                        };
-                        target[r] += lambda * slope;
-                        scale[r] += mul0((lambda * slope).abs(), m(*pre));
+                        target[r] += lambda * slope_lower;
+                        scale[r] += mul0((lambda * slope_lower).abs(), m(*pre));
                         LineChoice::Lower {
-                            slope,
+                            slope: slope_lower,
                             coefficient: lambda,
                         }
-                    } else if let Some((slope, intercept)) = upper_line(l, u) {
+                    } else if let Some((slope, intercept)) = line {
                         target[r] += lambda * slope;
                         constant[r] += lambda * intercept;
                         scale[r] += (lambda * slope).abs() * m(*pre) + (lambda * intercept).abs();

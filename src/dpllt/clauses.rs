@@ -19,7 +19,10 @@ pub(crate) enum Propagation {
     /// Nothing to add.
     Quiet,
     /// `literal` is implied by the decisions at `reason`.
-    Unit { literal: Literal, reason: Vec<usize> },
+    Unit {
+        literal: Literal,
+        reason: Vec<usize>,
+    },
     /// Every literal of some clause holds.
     Conflict(Culprits),
 }
@@ -132,7 +135,9 @@ mod tests {
             }
         );
         t.decide(active(1));
-        assert!(matches!(db.propagate(&t), Propagation::Conflict(c) if c.resolve() == vec![1, 2, 3]));
+        assert!(
+            matches!(db.propagate(&t), Propagation::Conflict(c) if c.resolve() == vec![1, 2, 3])
+        );
         t.backtrack(2);
         t.imply(active(1).negated(), vec![1, 2]);
         assert_eq!(db.propagate(&t), Propagation::Quiet);

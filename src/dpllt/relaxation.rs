@@ -118,13 +118,17 @@ pub(crate) struct LpFrame {
     slot: Vec<Option<usize>>,
     /// Per disjunct, its atom rows and the bounds they get when the disjunct is checked.
     disjuncts: Vec<Vec<(VarId, f64, f64)>>,
+    /// The rows of the input region's linear constraints, likewise (moved inward with the
+    /// atoms when a check asks for room to spare).
+    input_rows: Vec<(VarId, f64, f64)>,
     /// Per LP variable, the origin of its lower and upper bound.
     origin: Vec<[Origin; 2]>,
     /// Origins replaced since each open simplex level: `(variable, side, old origin)`.
     origin_trail: Vec<(usize, usize, Origin)>,
     origin_marks: Vec<usize>,
-    /// Trail entries whose bounds the LP has.
-    pub applied: usize,
+    /// Per open simplex level (the frame's own level first), how many trail entries had
+    /// their bounds imposed by then: entries imposed at a level are undone with it.
+    applied: Vec<usize>,
 }
 
 fn side(bound: Bound) -> usize {
@@ -240,12 +244,17 @@ impl LpFrame {
                     } else {
                         let z = lp.add_var(l, u)?;
                         let mut row_terms = vec![(z, 1.0)];
-                        row_terms.extend(terms(&pe.coeffs, &basis_var).iter().map(|(v, c)| (*v, -c)));
+                        row_terms
+                            .extend(terms(&pe.coeffs, &basis_var).iter().map(|(v, c)| (*v, -c)));
                         let h = lp.add_var(0.0, u.max(0.0))?;
                         let b = basis_var.len();
                         basis_var.push(h);
                         let e = lp.add_row(&row_terms)?;
-                        lp.set_bounds(e, lower(pe.constant, pe.error), upper(pe.constant, pe.error))?;
+                        lp.set_bounds(
+                            e,
+                            lower(pe.constant, pe.error),
+                            upper(pe.constant, pe.error),
+                        )?;
                         let d = lp.add_row(&[(h, 1.0), (z, -1.0)])?;
                         lp.set_bounds(d, 0.0, f64::INFINITY)?;
                         if let Some((s, t)) = crate::bounds::upper_line(l, u) {
@@ -259,31 +268,34 @@ impl LpFrame {
                 }
             }
         }
-        let frame_rows = |lp: &mut Simplex, atom: &FloatAtom| -> Result<(VarId, f64, f64), SimplexError> {
-            let mut coeffs = vec![0.0; n_basis];
-            let (mut constant, mut scale, mut slack) = (0.0f64, 0.0f64, 0.0f64);
-            for (v, c) in &atom.terms {
-                slack += c.error * m(*v);
-                let Some(e) = &expr[*v] else { continue };
-                for (x, y) in coeffs.iter_mut().zip(&e.coeffs) {
-                    *x += c.value * y;
+        let frame_rows =
+            |lp: &mut Simplex, atom: &FloatAtom| -> Result<(VarId, f64, f64), SimplexError> {
+                let mut coeffs = vec![0.0; n_basis];
+                let (mut constant, mut scale, mut slack) = (0.0f64, 0.0f64, 0.0f64);
+                for (v, c) in &atom.terms {
+                    slack += c.error * m(*v);
+                    let Some(e) = &expr[*v] else { continue };
+                    for (x, y) in coeffs.iter_mut().zip(&e.coeffs) {
+                        *x += c.value * y;
+                    }
+                    constant += c.value * e.constant;
+                    scale += c.value.abs() * (e.weight + e.constant.abs());
+                    slack += c.value.abs() * e.error;
                 }
-                constant += c.value * e.constant;
-                scale += c.value.abs() * (e.weight + e.constant.abs());
-                slack += c.value.abs() * e.error;
-            }
-            let row = lp.add_row(&terms(&coeffs, &basis_var))?;
-            let rhs = atom.bound - constant;
-            let err = crate::bounds::rounding::error(g, scale, slack)
-                + UNIT_ROUNDOFF * (atom.bound.abs() + constant.abs());
-            Ok(match atom.relation {
-                Relation::Le => (row, f64::NEG_INFINITY, upper(rhs, err)),
-                Relation::Ge => (row, lower(rhs, err), f64::INFINITY),
-            })
-        };
+                let row = lp.add_row(&terms(&coeffs, &basis_var))?;
+                let rhs = atom.bound - constant;
+                let err = crate::bounds::rounding::error(g, scale, slack)
+                    + UNIT_ROUNDOFF * (atom.bound.abs() + constant.abs());
+                Ok(match atom.relation {
+                    Relation::Le => (row, f64::NEG_INFINITY, upper(rhs, err)),
+                    Relation::Ge => (row, lower(rhs, err), f64::INFINITY),
+                })
+            };
+        let mut input_rows = Vec::new();
         for atom in input_atoms {
             let (row, l, u) = frame_rows(&mut lp, atom)?;
             lp.set_bounds(row, l, u)?;
+            input_rows.push((row, l, u));
         }
         let mut disjunct_rows = Vec::new();
         for atoms in disjuncts {
@@ -301,10 +313,11 @@ impl LpFrame {
             relus,
             slot,
             disjuncts: disjunct_rows,
+            input_rows,
             origin: vec![[Origin::Frame; 2]; n],
             origin_trail: Vec::new(),
             origin_marks: Vec::new(),
-            applied: trail.len(),
+            applied: vec![trail.len()],
         })
     }
 
@@ -333,11 +346,27 @@ impl LpFrame {
         while self.lp.level() < depth {
             self.lp.push();
             self.origin_marks.push(self.origin_trail.len());
+            let imposed = self.imposed();
+            self.applied.push(imposed);
         }
         while self.lp.level() > depth {
             self.pop()?;
+            self.applied.pop();
         }
         Ok(())
+    }
+
+    /// How many trail entries (from the first) have their bounds in the LP.
+    pub fn imposed(&self) -> usize {
+        self.applied.last().copied().unwrap_or(0)
+    }
+
+    /// Records that the first `entries` trail entries now have their bounds in the LP (at the
+    /// current simplex level, so that backtracking past it undoes the record too).
+    pub fn set_imposed(&mut self, entries: usize) {
+        if let Some(last) = self.applied.last_mut() {
+            *last = entries;
+        }
     }
 
     fn pop(&mut self) -> Result<(), SimplexError> {
@@ -373,7 +402,8 @@ impl LpFrame {
         }
         let s = side(bound);
         if self.lp.level() > 0 {
-            self.origin_trail.push((var.index(), s, self.origin[var.index()][s]));
+            self.origin_trail
+                .push((var.index(), s, self.origin[var.index()][s]));
         }
         self.origin[var.index()][s] = origin;
         Ok(())
@@ -464,7 +494,12 @@ impl LpFrame {
         max_pivots: u64,
         trail: &Trail,
     ) -> Result<LpAnswer, SimplexError> {
-        for &(row, l, u) in &self.disjuncts[disjunct] {
+        let inputs = if margin > 0.0 {
+            &self.input_rows[..]
+        } else {
+            &[]
+        };
+        for &(row, l, u) in self.disjuncts[disjunct].iter().chain(inputs) {
             let room = |b: f64| margin * (1.0 + b.abs());
             let (l, u) = (
                 if l.is_finite() { l + room(l) } else { l },
@@ -531,4 +566,156 @@ fn weight(coeffs: &[f64], magnitudes: &[f64]) -> f64 {
         .filter(|(c, _)| **c != 0.0)
         .map(|(c, m)| c.abs() * m)
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounds::{Method, VarBounds};
+    use crate::dpllt::literal::Literal;
+    use crate::network::{
+        Affine, Elementwise, ElementwiseOp, Layer, LayerKind, Matrix, Network, Precision,
+        Provenance,
+    };
+    use crate::query::Query;
+    use crate::spec::vnnlib;
+    use num_rational::BigRational;
+    use rand::{Rng, SeedableRng};
+
+    fn layer(kind: LayerKind, width: usize) -> Layer {
+        Layer {
+            kind,
+            output_shape: vec![width],
+            origin: "test".into(),
+        }
+    }
+
+    /// 3 inputs, then (affine 5, div by 3, relu) twice, affine 2: float32 weights, and
+    /// divisions whose coefficients (1/3) are no f64, so every error term is exercised.
+    fn network(rng: &mut rand::rngs::StdRng) -> Network {
+        let mut layers = Vec::new();
+        let mut width = 3;
+        for out in [5, 5, 2] {
+            let w: Vec<f64> = (0..out * width)
+                .map(|_| f64::from(rng.gen_range(-1.5f32..1.5)))
+                .collect();
+            let b: Vec<f64> = (0..out)
+                .map(|_| f64::from(rng.gen_range(-0.5f32..0.5)))
+                .collect();
+            let weights = Matrix::from_row_major(out, width, w).unwrap();
+            layers.push(layer(LayerKind::Affine(Affine { weights, bias: b }), out));
+            width = out;
+            if out != 2 {
+                let operand = vec![3.0; out];
+                let op = ElementwiseOp::Div;
+                layers.push(layer(
+                    LayerKind::Elementwise(Elementwise { op, operand }),
+                    out,
+                ));
+                layers.push(layer(LayerKind::Relu, out));
+            }
+        }
+        Network::new(vec![3], layers, vec![2], Provenance::memory(Precision::F32)).unwrap()
+    }
+
+    fn query(net: &Network) -> Query {
+        let text = "(declare-const X_0 Real)(declare-const X_1 Real)(declare-const X_2 Real)\
+            (declare-const Y_0 Real)(declare-const Y_1 Real)\
+            (assert (>= X_0 -1))(assert (<= X_0 1))(assert (>= X_1 -1))(assert (<= X_1 1))\
+            (assert (>= X_2 -0.5))(assert (<= X_2 0.75))(assert (>= Y_0 Y_1))";
+        let property = vnnlib::parse(text.as_bytes(), "test.vnnlib", None).unwrap();
+        let sub = property.sub_problems().next().unwrap();
+        Query::new(net, &sub).unwrap()
+    }
+
+    fn exact(v: f64) -> BigRational {
+        BigRational::from_float(v).unwrap()
+    }
+
+    /// Every point of the node's region satisfies every row and bound of its LP, checked in
+    /// exact arithmetic: the rows' widened bounds absorb all rounding of the compaction.
+    #[test]
+    fn the_lp_contains_every_point_of_its_region() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut checked = 0;
+        for _ in 0..40 {
+            let net = network(&mut rng);
+            let q = query(&net);
+            let rq = RelaxedQuery::new(&q);
+            let bounds = rq
+                .propagate(&VarBounds::of_query(&q), Method::Symbolic)
+                .unwrap();
+            // Decide the phase of one unstable ReLU as a random point has it.
+            let x0: Vec<f64> = (0..3)
+                .map(|i| {
+                    let (l, h) = (bounds.lower[rq.inputs()[i]], bounds.upper[rq.inputs()[i]]);
+                    rng.gen_range(l..=h)
+                })
+                .collect();
+            let v0 = rq.evaluate(&x0);
+            let mut trail = Trail::new(rq.num_relus());
+            let relus: Vec<(usize, usize)> = rq.relus().collect();
+            if let Some(j) = (0..relus.len())
+                .find(|&j| bounds.lower[relus[j].0] < 0.0 && bounds.upper[relus[j].0] > 0.0)
+            {
+                let phase = if v0[relus[j].0] >= 0.0 {
+                    Phase::Active
+                } else {
+                    Phase::Inactive
+                };
+                trail.decide(Literal::Phase { relu: j, phase });
+            }
+            let frame = LpFrame::build(&rq, &bounds, &trail, &[], &[], 1).unwrap();
+            for _ in 0..50 {
+                let x: Vec<f64> = (0..3)
+                    .map(|i| {
+                        let (l, h) = (bounds.lower[rq.inputs()[i]], bounds.upper[rq.inputs()[i]]);
+                        rng.gen_range(l..=h)
+                    })
+                    .collect();
+                let values = q.evaluate(&x.iter().map(|v| exact(*v)).collect::<Vec<_>>());
+                let in_region = (0..relus.len()).all(|j| match trail.phase(j) {
+                    Some(Phase::Active) => values[relus[j].0] >= exact(0.0),
+                    Some(Phase::Inactive) => values[relus[j].0] <= exact(0.0),
+                    None => true,
+                });
+                if !in_region {
+                    continue;
+                }
+                // The LP's variables at this point.
+                let mut lp_value: Vec<Option<BigRational>> = vec![None; frame.lp.num_vars()];
+                for (k, v) in frame.inputs.iter().enumerate() {
+                    lp_value[v.index()] = Some(exact(x[k]));
+                }
+                for (j, &(pre, post)) in relus.iter().enumerate() {
+                    if let Some(r) = frame.relu(j) {
+                        lp_value[r.z.index()] = Some(values[pre].clone());
+                        lp_value[r.h.index()] = Some(values[post].clone());
+                    }
+                }
+                for (row, terms) in frame.lp.rows() {
+                    let sum: BigRational = terms
+                        .iter()
+                        .map(|(v, a)| exact(*a) * lp_value[*v].clone().unwrap())
+                        .sum();
+                    lp_value[row.index()] = Some(sum);
+                }
+                for (v, value) in lp_value.iter().enumerate() {
+                    let value = value.clone().unwrap();
+                    let var = VarId::from_index(v);
+                    let (l, h) = (
+                        frame.lp.bound(var, Bound::Lower),
+                        frame.lp.bound(var, Bound::Upper),
+                    );
+                    assert!(
+                        (l == f64::NEG_INFINITY || value >= exact(l))
+                            && (h == f64::INFINITY || value <= exact(h)),
+                        "LP variable {v}: {value} outside [{l}, {h}]"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000, "only {checked} points checked");
+    }
 }

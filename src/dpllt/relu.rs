@@ -79,7 +79,10 @@ mod tests {
             upper: vec![2.0, 3.0],
         };
         apply_rules(&mut b, 0, 1);
-        assert_eq!((b.lower.clone(), b.upper.clone()), (vec![0.25, 0.25], vec![2.0, 2.0]));
+        assert_eq!(
+            (b.lower.clone(), b.upper.clone()),
+            (vec![0.25, 0.25], vec![2.0, 2.0])
+        );
         let mut c = VarBounds {
             lower: vec![-1.0, 0.0],
             upper: vec![2.0, 0.0],

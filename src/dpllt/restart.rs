@@ -12,7 +12,6 @@ pub fn luby(i: u32) -> u64 {
         size = 2 * size + 1;
     }
     let mut i = i;
-    let mut size = size;
     while size - 1 != i {
         size = (size - 1) / 2;
         k -= 1;

@@ -25,8 +25,9 @@ use super::relu;
 use super::stats::Statistics;
 use super::trail::{Culprits, Trail};
 use super::DplltOptions;
-use crate::bounds::{Bounds, LinearBound, Method, RelaxedQuery, Refutable, Refutation, VarBounds};
+use crate::bounds::{Bounds, LinearBound, Method, Refutable, Refutation, RelaxedQuery, VarBounds};
 use crate::engine::Budget;
+use crate::exact::round_to_f64;
 use crate::query::{AtomOrigin, Query};
 use crate::simplex::SimplexError;
 use crate::spec::F64_CHECK_TOLERANCE;
@@ -70,6 +71,10 @@ pub(crate) struct OpenNode {
     /// The disjunct closest to refutation, its consequence closest to refutation, that
     /// consequence's bound.
     pub target: (usize, usize, LinearBound),
+    /// The open disjuncts, and how far the bounds fall short of refuting the hardest of
+    /// them (`threshold − bound` of its closest consequence).
+    pub open: Vec<usize>,
+    pub widest_gap: f64,
     /// The LP's point (per frame ReLU `(z, h)`), when an LP check found one.
     pub lp_point: Option<Vec<(f64, f64)>>,
 }
@@ -82,11 +87,19 @@ enum Node {
 
 pub(crate) struct Search<'a> {
     pub rq: RelaxedQuery,
+    /// `(pre, post)` of every ReLU, in step order.
+    relus: Vec<(usize, usize)>,
+    /// Bounds look-aheads computed for children not yet visited.
+    pub lookahead: Vec<Lookahead>,
     disjuncts: Vec<Disjunct<'a>>,
     input_atoms: Vec<FloatAtom>,
     root: VarBounds,
     root_lo: Vec<f64>,
     root_hi: Vec<f64>,
+    /// The input box rounded inward to f64: candidate points are clamped into it, since a
+    /// point on a face of the (outward-rounded) search box may lie just outside the query's.
+    inner_lo: Vec<f64>,
+    inner_hi: Vec<f64>,
     pub options: &'a DplltOptions,
     budget: &'a Budget,
     pub trail: Trail,
@@ -110,6 +123,20 @@ impl<'a> Search<'a> {
         let root = VarBounds::of_query(first);
         let root_lo = rq.inputs().iter().map(|&x| root.lower[x]).collect();
         let root_hi = rq.inputs().iter().map(|&x| root.upper[x]).collect();
+        let inward = |b: &Option<BigRational>, down: bool, none: f64| {
+            b.as_ref()
+                .map_or(none, |q| crate::spec::to_f64(&round_to_f64(q, down)))
+        };
+        let inner_lo = rq
+            .inputs()
+            .iter()
+            .map(|&x| inward(&first.lower[x], false, f64::NEG_INFINITY))
+            .collect();
+        let inner_hi = rq
+            .inputs()
+            .iter()
+            .map(|&x| inward(&first.upper[x], true, f64::INFINITY))
+            .collect();
         let output = |q: &'a Query| q.atoms.iter().filter(|a| a.origin == AtomOrigin::Output);
         let disjuncts = queries
             .iter()
@@ -126,13 +153,18 @@ impl<'a> Search<'a> {
             .map(FloatAtom::of)
             .collect();
         let num_relus = rq.num_relus();
+        let relus = rq.relus().collect();
         Search {
             rq,
+            relus,
+            lookahead: Vec::new(),
             disjuncts,
             input_atoms,
             root,
             root_lo,
             root_hi,
+            inner_lo,
+            inner_hi,
             options,
             budget,
             trail: Trail::new(num_relus),
@@ -180,11 +212,15 @@ impl<'a> Search<'a> {
                             Literal::Input { .. } => self.stats.input_splits += 1,
                             Literal::Phase { .. } => self.stats.relu_splits += 1,
                         }
+                        log::trace!("decide {literal:?} at level {}", self.trail.level() + 1);
                         self.trail.decide(literal);
                         self.stats.max_depth = self.stats.max_depth.max(self.trail.level());
                     }
                     Choice::GiveUp(why) => {
-                        log::debug!("dpllt: node given up at level {}: {why}", self.trail.level());
+                        log::debug!(
+                            "dpllt: node given up at level {}: {why}",
+                            self.trail.level()
+                        );
                         self.incomplete.get_or_insert(why);
                         let culprits = Culprits::up_to(self.trail.level());
                         if !self.backjump(culprits) {
@@ -222,20 +258,15 @@ impl<'a> Search<'a> {
             ),
             None => (self.root.clone(), vec![None; self.disjuncts.len()]),
         };
-        let mut start = start;
-        for (k, &x) in self.rq.inputs().iter().enumerate() {
-            start.restrict(x, lo[k], hi[k]);
-        }
-        let relus: Vec<(usize, usize)> = self.rq.relus().collect();
-        for (j, &(pre, post)) in relus.iter().enumerate() {
-            if let Some(phase) = self.trail.phase(j) {
-                relu::restrict(&mut start, pre, post, phase);
-            }
-            relu::apply_rules(&mut start, pre, post);
-        }
         let t = Instant::now();
-        let found = self.rq.propagate(&start, Method::Symbolic);
-        self.stats.bound_calls += 1;
+        let cached = self
+            .lookahead
+            .iter()
+            .position(|l| l.matches(&lo, &hi, &self.trail));
+        let found = match cached {
+            Some(i) => Ok(self.lookahead.swap_remove(i).bounds),
+            None => self.bound_region(start, &lo, &hi, None),
+        };
         let bounds = match found {
             Ok(b) => b,
             Err(_) => {
@@ -250,7 +281,7 @@ impl<'a> Search<'a> {
             if refuted[k].is_some() {
                 continue;
             }
-            match self.rq.refute(&bounds, &d.refutables) {
+            match self.rq.refute(&bounds, &d.refutables, self.options.alpha) {
                 Refutation::Refuted => refuted[k] = Some(Culprits::up_to(level)),
                 Refutation::Open {
                     closest,
@@ -292,6 +323,8 @@ impl<'a> Search<'a> {
             }
             open.retain(|o| refuted[o.0].is_none());
         }
+        let open_disjuncts: Vec<usize> = open.iter().map(|o| o.0).collect();
+        let widest_gap = open.iter().map(|o| o.2).fold(f64::NEG_INFINITY, f64::max);
         let target = open
             .into_iter()
             .min_by(|a, b| a.2.total_cmp(&b.2))
@@ -302,8 +335,36 @@ impl<'a> Search<'a> {
             lo,
             hi,
             target,
+            open: open_disjuncts,
+            widest_gap,
             lp_point,
         }))
+    }
+
+    /// Bounds of the region `[lo, hi]` with the trail's phases, starting from `start` (bounds
+    /// known to hold there: the parent node's, so that bounds only tighten down a branch).
+    pub fn bound_region(
+        &mut self,
+        mut start: VarBounds,
+        lo: &[f64],
+        hi: &[f64],
+        extra: Option<Literal>,
+    ) -> Result<Bounds, crate::bounds::EmptyRegion> {
+        for (k, &x) in self.rq.inputs().iter().enumerate() {
+            start.restrict(x, lo[k], hi[k]);
+        }
+        for (j, (pre, post)) in self.relus.iter().copied().enumerate() {
+            let phase = match extra {
+                Some(Literal::Phase { relu, phase }) if relu == j => Some(phase),
+                _ => self.trail.phase(j),
+            };
+            if let Some(phase) = phase {
+                relu::restrict(&mut start, pre, post, phase);
+            }
+            relu::apply_rules(&mut start, pre, post);
+        }
+        self.stats.bound_calls += 1;
+        self.rq.propagate(&start, Method::Symbolic)
     }
 
     /// Stores the node's state at `level` (where later levels start from).
@@ -318,6 +379,39 @@ impl<'a> Search<'a> {
             self.levels.push(last);
         }
         self.levels.push(state);
+    }
+
+    /// Whether the last input bisections (one per input, decided or asserted) stabilised none
+    /// of the ReLUs still undecided: a box around a point where many ReLUs meet (typically
+    /// the extreme point of a piecewise-linear output) keeps them unstable however small it
+    /// gets, and only phase splits make progress there.
+    pub fn input_splits_stalled(&self, bounds: &Bounds) -> bool {
+        let n = self.rq.inputs().len();
+        let splits: Vec<usize> = self
+            .trail
+            .entries()
+            .iter()
+            .rev()
+            .filter(|e| matches!(e.literal, Literal::Input { .. }))
+            .map(|e| e.level)
+            .take(n)
+            .collect();
+        let (Some(&first), true) = (splits.last(), splits.len() == n) else {
+            return false;
+        };
+        let Some(before) = first.checked_sub(1).and_then(|l| self.levels.get(l)) else {
+            return false;
+        };
+        let count = |b: &Bounds| {
+            self.relus
+                .iter()
+                .enumerate()
+                .filter(|&(j, &(pre, _))| {
+                    self.trail.phase(j).is_none() && b.lower[pre] < 0.0 && b.upper[pre] > 0.0
+                })
+                .count()
+        };
+        count(bounds) >= count(&before.bounds)
     }
 
     /// The ReLUs a decision could still split: no phase on the trail, both signs possible
@@ -386,9 +480,9 @@ impl<'a> Search<'a> {
         };
         frame.sync(level - frame.level)?;
         let entries = self.trail.entries();
-        for index in frame.applied..entries.len() {
+        for (index, entry) in entries.iter().enumerate().skip(frame.imposed()) {
             let origin = Origin::Literal(index);
-            match entries[index].literal {
+            match entry.literal {
                 Literal::Phase { relu, phase } => {
                     if let Some(r) = frame.relu(relu) {
                         frame.impose_phase(r, phase, origin)?;
@@ -404,7 +498,7 @@ impl<'a> Search<'a> {
                 }
             }
         }
-        frame.applied = entries.len();
+        frame.set_imposed(entries.len());
         frame.impose_bounds(&self.rq, bounds, level)?;
         let mut point = None;
         let pivots_before = frame.pivots();
@@ -462,7 +556,8 @@ impl<'a> Search<'a> {
         let x: Vec<f64> = x
             .iter()
             .zip(lo.iter().zip(hi))
-            .map(|(v, (l, h))| v.clamp(*l, *h))
+            .zip(self.inner_lo.iter().zip(&self.inner_hi))
+            .map(|((v, (l, h)), (il, ih))| v.max(*l).min(*h).max(*il).min(*ih))
             .collect();
         let values = self.rq.evaluate(&x);
         let screen = |atoms: &[FloatAtom]| {
@@ -473,7 +568,8 @@ impl<'a> Search<'a> {
         if !screen(&self.input_atoms) {
             return None;
         }
-        let exact: Option<Vec<BigRational>> = x.iter().map(|v| BigRational::from_float(*v)).collect();
+        let exact: Option<Vec<BigRational>> =
+            x.iter().map(|v| BigRational::from_float(*v)).collect();
         let exact = exact?;
         self.disjuncts
             .iter()
@@ -494,6 +590,10 @@ impl<'a> Search<'a> {
         let rest = levels[..levels.len() - 1].to_vec();
         let back = rest.last().copied().unwrap_or(0);
         let asserted = self.trail.decision(top).negated();
+        log::trace!(
+            "conflict at level {} on decisions {levels:?}: back to {back}, asserting {asserted:?}",
+            self.trail.level()
+        );
         // A conflict resting on every decision is plain backtracking: its clause could only
         // fire on this same path, which the asserted literal already leaves.
         let informative = levels.len() < self.trail.level();
@@ -531,15 +631,14 @@ impl<'a> Search<'a> {
     /// Undoes every level above `level`.
     fn backtrack(&mut self, level: usize) {
         self.trail.backtrack(level);
+        let len = self.trail.len();
+        self.lookahead.retain(|l| l.prefix.len() <= len);
         self.clauses.backtrack(level);
         self.levels.truncate(level + 1);
         self.frames.retain(|f| f.level <= level);
-        let len = self.trail.len();
         if let Some(f) = self.frames.last_mut() {
             if f.sync(level - f.level).is_err() {
                 self.frames.pop();
-            } else {
-                f.applied = f.applied.min(len);
             }
         }
     }
@@ -582,8 +681,47 @@ impl<'a> Search<'a> {
         &self.disjuncts[node.target.0].refutables[node.target.1]
     }
 
+    /// The width of input `i` in the sub-problem's whole region (1 where it has none).
+    pub fn root_width(&self, i: usize) -> f64 {
+        let w = self.root_hi[i] - self.root_lo[i];
+        if w > 0.0 && w.is_finite() {
+            w
+        } else {
+            1.0
+        }
+    }
+
+    /// The consequences of disjunct `k`.
+    pub fn refutables(&self, k: usize) -> &[Refutable] {
+        &self.disjuncts[k].refutables
+    }
+
     pub fn has_refutables(&self, node: &OpenNode) -> bool {
         !self.disjuncts[node.target.0].refutables.is_empty()
+    }
+}
+
+/// A child's bounds computed while choosing the split that creates it.
+#[derive(Debug, Clone)]
+pub(crate) struct Lookahead {
+    pub lo: Vec<f64>,
+    pub hi: Vec<f64>,
+    /// The trail's literals when the bounds were computed, and the one the child adds.
+    pub prefix: Vec<Literal>,
+    pub literal: Literal,
+    pub bounds: Bounds,
+}
+
+impl Lookahead {
+    /// Whether these are the bounds of the current node: the trail the look-ahead saw with
+    /// the child's literal added (decided, or asserted after its sibling failed).
+    fn matches(&self, lo: &[f64], hi: &[f64], trail: &Trail) -> bool {
+        let e = trail.entries();
+        e.len() == self.prefix.len() + 1
+            && e[self.prefix.len()].literal == self.literal
+            && self.lo == lo
+            && self.hi == hi
+            && e.iter().zip(&self.prefix).all(|(a, b)| a.literal == *b)
     }
 }
 

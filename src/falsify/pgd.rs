@@ -28,17 +28,32 @@ pub fn ascend(
     start: Vec<f64>,
     steps: usize,
 ) -> Option<Vec<f64>> {
+    ascend_margin(lower, upper, start, steps, |x| {
+        let trace = forward(net, x);
+        let (margin, dy) = conjunction_margin(unsafe_, &trace.output);
+        (margin, backward(net, &trace, &dy))
+    })
+}
+
+/// Projected signed-gradient ascent on any margin: `margin(x)` gives the margin at `x` (a
+/// counterexample once it reaches `−F64_CHECK_TOLERANCE`) and its gradient with respect to
+/// `x`. Returns the first point whose margin does, within at most `steps` steps from `start`.
+pub fn ascend_margin(
+    lower: &[f64],
+    upper: &[f64],
+    start: Vec<f64>,
+    steps: usize,
+    mut margin: impl FnMut(&[f64]) -> (f64, Vec<f64>),
+) -> Option<Vec<f64>> {
     let mut x = start;
     for t in 0..=steps {
-        let trace = forward(net, &x);
-        let (margin, dy) = conjunction_margin(unsafe_, &trace.output);
-        if margin >= -F64_CHECK_TOLERANCE {
+        let (m, dx) = margin(&x);
+        if m >= -F64_CHECK_TOLERANCE {
             return Some(x);
         }
-        if t == steps || !margin.is_finite() {
+        if t == steps || !m.is_finite() {
             break;
         }
-        let dx = backward(net, &trace, &dy);
         let eta = step_size(t, steps);
         let mut moved = false;
         for (i, xi) in x.iter_mut().enumerate() {

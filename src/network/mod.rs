@@ -151,6 +151,16 @@ impl Network {
                     if c.lower.len() != width || c.upper.len() != width || out != width {
                         return Err(fail(format!("clamp bounds do not match width {width}")));
                     }
+                    if let Some(i) = (0..width).find(|&i| {
+                        c.lower[i]
+                            .partial_cmp(&c.upper[i])
+                            .is_none_or(|o| o.is_gt())
+                    }) {
+                        return Err(fail(format!(
+                            "clamp of value {i} has lower bound {} above upper bound {}",
+                            c.lower[i], c.upper[i]
+                        )));
+                    }
                 }
                 LayerKind::Relu => {
                     if out != width {

@@ -87,6 +87,9 @@ impl Query {
             .map(|i| b.var(format!("x{i}")))
             .collect();
         let mut current = inputs.clone();
+        // Clamp outputs and their range: implied by their definition, but lost by interval
+        // arithmetic over `lo + relu(x - lo) - relu(x - hi)`, so stated as bounds.
+        let mut clamped: Vec<(VarId, BigRational, BigRational)> = Vec::new();
         for (k, layer) in net.layers().iter().enumerate() {
             let name = |i: usize| format!("n{k}_{i}");
             current = match &layer.kind {
@@ -133,7 +136,9 @@ impl Query {
                         let ra = b.relu(format!("n{k}_{i}_rlo"), a);
                         let h = b.define(format!("n{k}_{i}_hi"), vec![(*v, one.clone())], -hi);
                         let rh = b.relu(format!("n{k}_{i}_rhi"), h);
-                        b.define(name(i), vec![(ra, one.clone()), (rh, -one)], lo)
+                        let y = b.define(name(i), vec![(ra, one.clone()), (rh, -one)], lo.clone());
+                        clamped.push((y, lo, exact(c.upper[i])));
+                        y
                     })
                     .collect(),
             };
@@ -148,6 +153,10 @@ impl Query {
         for (i, v) in inputs.iter().enumerate() {
             lower[*v] = box_.lower[i].clone();
             upper[*v] = box_.upper[i].clone();
+        }
+        for (v, lo, hi) in clamped {
+            lower[v] = Some(lo);
+            upper[v] = Some(hi);
         }
         let atoms: Vec<Atom> = sub
             .inputs

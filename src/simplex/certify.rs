@@ -82,7 +82,10 @@ impl Simplex {
             } else if c + e < 0.0 {
                 (c * lower, lower.abs())
             } else {
-                ((c * lower).max(c * upper_bound), magnitude(lower, upper_bound))
+                (
+                    (c * lower).max(c * upper_bound),
+                    magnitude(lower, upper_bound),
+                )
             };
             if !best.is_finite() || !reach.is_finite() {
                 return false;
@@ -146,6 +149,9 @@ mod tests {
         assert!(lp.certifies(&why), "x's lower bound is all it needs");
         let mut forged = why.clone();
         forged.multipliers = vec![(s, -1.0)];
-        assert!(!lp.certifies(&forged), "the opposite sign needs x's upper bound, +∞");
+        assert!(
+            !lp.certifies(&forged),
+            "the opposite sign needs x's upper bound, +∞"
+        );
     }
 }

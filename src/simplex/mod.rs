@@ -202,6 +202,13 @@ impl Simplex {
         self.stats
     }
 
+    /// Every row as given: `(row variable, terms)`.
+    pub fn rows(&self) -> impl Iterator<Item = (VarId, &[(usize, f64)])> + '_ {
+        self.definitions
+            .iter()
+            .map(|d| (VarId(d.var), d.terms.as_slice()))
+    }
+
     fn known(&self, var: VarId) -> Result<(), SimplexError> {
         if var.0 < self.values.len() {
             Ok(())

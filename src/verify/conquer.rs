@@ -4,8 +4,8 @@
 
 use super::witness::{confirm, Confirmation};
 use crate::bounds::{
-    bisect, tighten_query_with, widest_influence, LinearBound, Method, RelaxedQuery, Refutable,
-    Refutation, VarBounds,
+    bisect, tighten_query_with, widest_influence, LinearBound, Method, Refutable, Refutation,
+    RelaxedQuery, VarBounds,
 };
 use crate::engine::{Budget, Engine, EngineAnswer};
 use crate::falsify::AttackOptions;
@@ -113,7 +113,7 @@ impl SubProblemSearch<'_> {
                 stats.closed_by_bounds += 1;
                 continue; // an empty box
             };
-            let closest = match self.relaxed.refute(&bounds, &atoms) {
+            let closest = match self.relaxed.refute(&bounds, &atoms, false) {
                 Refutation::Refuted => {
                     stats.closed_by_bounds += 1;
                     continue;
