@@ -176,10 +176,13 @@ proptest! {
         let net = network(&widths, &values);
         let max = common::oracle::max_linear_output(&net, &lo, &hi, &c).value;
         let min = common::oracle::min_linear_output(&net, &lo, &hi, &c).value;
-        // Z3 4.8 now and then spends minutes on one of these tiny queries: a time-out is
-        // no disagreement (the oracle still decides every case it answers).
+        // Z3 4.8 now and then spends minutes on one of these tiny queries, and its exact
+        // point can sit on the boundary so that it fails float replay: a time-out or a failed
+        // replay is an honest unknown, no disagreement.
         let budget = || Budget::from_now(std::time::Duration::from_secs(10));
-        let timed_out = |v: &Verdict| matches!(v, Verdict::Unknown(why) if why == "timeout");
+        let timed_out = |v: &Verdict| {
+            matches!(v, Verdict::Unknown(why) if why == "timeout" || why.starts_with("witness failed replay"))
+        };
         for (relation, extreme, beyond, within) in [(">=", max, 1.0, -1.0), ("<=", min, -1.0, 1.0)] {
             let delta = 1e-4 * extreme.abs().max(1.0);
             let safe = linear_property(&lo, &hi, &c, relation, extreme + beyond * delta);
