@@ -66,6 +66,12 @@ pub fn arb_network(
 /// "Some x in `[lo, hi]` gives `Σ c_j·Y_j (relation) t`" as a property, `relation` being
 /// `">="` or `"<="` (written as VNN-LIB and read back, so numbers are the f64 values exactly).
 pub fn linear_property(lo: &[f64], hi: &[f64], c: &[f64], relation: &str, t: f64) -> Property {
+    let text = linear_property_text(lo, hi, c, relation, t);
+    vnnlib::parse(text.as_bytes(), "generated.vnnlib", None).unwrap()
+}
+
+/// The VNN-LIB text of [`linear_property`], for tests that add assertions to it.
+pub fn linear_property_text(lo: &[f64], hi: &[f64], c: &[f64], relation: &str, t: f64) -> String {
     let mut text = String::new();
     for (i, (l, h)) in lo.iter().zip(hi).enumerate() {
         text += &format!(
@@ -81,5 +87,5 @@ pub fn linear_property(lo: &[f64], hi: &[f64], c: &[f64], relation: &str, t: f64
         })
         .collect();
     text += &format!("(assert ({relation} (+ {}) {t:?}))", terms.join(" "));
-    vnnlib::parse(text.as_bytes(), "generated.vnnlib", None).unwrap()
+    text
 }
