@@ -70,7 +70,17 @@ pub struct VarBounds {
 impl VarBounds {
     /// The query's own (exact) bounds, rounded outward to f64.
     pub fn of_query(query: &Query) -> VarBounds {
-        let out = |b: &Option<num_rational::BigRational>, down: bool, inf: f64| {
+        VarBounds::rounded(query, true)
+    }
+
+    /// The query's exact bounds rounded inward to f64 (every f64 point within them lies
+    /// within the exact bounds); a bound with no f64 inside it crosses its twin.
+    pub fn inward_of_query(query: &Query) -> VarBounds {
+        VarBounds::rounded(query, false)
+    }
+
+    fn rounded(query: &Query, outward: bool) -> VarBounds {
+        let round = |b: &Option<num_rational::BigRational>, down: bool, inf: f64| {
             b.as_ref().map_or(inf, |q| {
                 num_traits::ToPrimitive::to_f64(&round_to_f64(q, down)).unwrap_or(inf)
             })
@@ -79,12 +89,12 @@ impl VarBounds {
             lower: query
                 .lower
                 .iter()
-                .map(|b| out(b, true, f64::NEG_INFINITY))
+                .map(|b| round(b, outward, f64::NEG_INFINITY))
                 .collect(),
             upper: query
                 .upper
                 .iter()
-                .map(|b| out(b, false, f64::INFINITY))
+                .map(|b| round(b, !outward, f64::INFINITY))
                 .collect(),
         }
     }

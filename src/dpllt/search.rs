@@ -27,7 +27,6 @@ use super::trail::{Culprits, Trail};
 use super::DplltOptions;
 use crate::bounds::{Bounds, LinearBound, Method, Refutable, Refutation, RelaxedQuery, VarBounds};
 use crate::engine::Budget;
-use crate::exact::round_to_f64;
 use crate::query::{AtomOrigin, Query};
 use crate::simplex::SimplexError;
 use crate::spec::F64_CHECK_TOLERANCE;
@@ -123,20 +122,9 @@ impl<'a> Search<'a> {
         let root = VarBounds::of_query(first);
         let root_lo = rq.inputs().iter().map(|&x| root.lower[x]).collect();
         let root_hi = rq.inputs().iter().map(|&x| root.upper[x]).collect();
-        let inward = |b: &Option<BigRational>, down: bool, none: f64| {
-            b.as_ref()
-                .map_or(none, |q| crate::spec::to_f64(&round_to_f64(q, down)))
-        };
-        let inner_lo = rq
-            .inputs()
-            .iter()
-            .map(|&x| inward(&first.lower[x], false, f64::NEG_INFINITY))
-            .collect();
-        let inner_hi = rq
-            .inputs()
-            .iter()
-            .map(|&x| inward(&first.upper[x], true, f64::INFINITY))
-            .collect();
+        let inner = VarBounds::inward_of_query(first);
+        let inner_lo = rq.inputs().iter().map(|&x| inner.lower[x]).collect();
+        let inner_hi = rq.inputs().iter().map(|&x| inner.upper[x]).collect();
         let output = |q: &'a Query| q.atoms.iter().filter(|a| a.origin == AtomOrigin::Output);
         let disjuncts = queries
             .iter()
