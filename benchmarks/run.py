@@ -12,6 +12,10 @@ Usage (from anywhere, after scripts/setup.sh and scripts/fetch-benchmarks.sh):
 Options:
     --timeout S       per-instance timeout in seconds (default: the csv's third column)
     --engine X        passed to vera as `--engine X`; without it vera uses its default engine
+    --threads N       passed to vera as `--threads N`; without it vera uses every core
+    --baseline E[:N]  also run every instance with `--engine E` (and `--threads N`), right after
+                      the main run, and print both side by side (e.g. --baseline dpllt:1 for
+                      the single-threaded DPLL(T) engine alone); the CSV gets baseline columns
     --vera PATH       the vera binary (default: target/release/vera)
     --filter SUBSTR   only instances whose onnx or vnnlib path contains SUBSTR
     --subset peers20  ACAS Xu props 1-4 on nets 1_1, 2_5, 5_9; prop 2 on 3_3 and 4_2; and
@@ -223,11 +227,13 @@ def last_line(text):
     return lines[-1].strip() if lines else ""
 
 
-def run_vera(vera, onnx, vnnlib, timeout, engine=None, on_tick=None):
+def run_vera(vera, onnx, vnnlib, timeout, engine=None, on_tick=None, threads=None):
     """One `vera verify --json` run, timed from outside."""
     cmd = [vera, "verify", onnx, vnnlib, "--timeout", f"{timeout:g}", "--json"]
     if engine:
         cmd += ["--engine", engine]
+    if threads:
+        cmd += ["--threads", str(threads)]
     rc, out, err, wall = run_timed(cmd, timeout, on_tick)
     if rc is None:
         return Outcome("unknown", wall, note=f"timeout overrun: killed {wall:.1f} s after start (timeout {timeout:g} s)")
@@ -333,6 +339,9 @@ def print_summary(suite, rows, args, csv_path, full_size):
     if unchecked:
         print(f"  decided without an expected answer  {len(unchecked)}")
     print(f"  time on solved  {fmt_median_total([o.time_s for _, o in solved])}")
+    to_violation = [o.time_s for _, o in solved if o.verdict == "violated"]
+    if to_violation:
+        print(f"  to a violation  {fmt_median_total(to_violation)}")
     print(f"  time over all   {fmt_median_total(all_times)}")
     deciders = sorted({o.answered_by or "?" for _, o in decided})
     if deciders:
@@ -347,6 +356,35 @@ def print_summary(suite, rows, args, csv_path, full_size):
     if target and rows:
         print_targets(target, suite.name, rows, full_size, len(solved), len(wrong), all_times)
     print(f"  csv      {display_path(csv_path)}")
+
+
+def parse_baseline(spec):
+    """'ENGINE[:THREADS]' -> (engine, threads or None)."""
+    engine, _, threads = spec.partition(":")
+    return engine, (int(threads) if threads else None)
+
+
+def print_comparison(main_label, base_label, rows, base_rows):
+    """The main configuration and the baseline side by side, on the same instances."""
+    def stats(rs):
+        solved = [o for _, o, ok, _ in rs if ok]
+        violated = [o.time_s for o in solved if o.verdict == "violated"]
+        return [
+            f"{len(solved)}",
+            f"{sum(bad for *_, bad in rs)}",
+            f"{len(violated)}",
+            f"{statistics.median(violated):.2f} s" if violated else "-",
+            f"{statistics.median([o.time_s for o in solved]):.2f} s" if solved else "-",
+            f"{sum(o.time_s for _, o, _, _ in rs):.1f} s",
+        ]
+    names = ["solved", "wrong", "violated found", "median to a violation", "median on solved", "total (all)"]
+    a, b = stats(rows), stats(base_rows)
+    print(f"  side by side ({len(rows)} instances, each run by both, one after the other)")
+    print(f"    {'':24} {main_label:>18} {base_label:>18}")
+    for n, x, y in zip(names, a, b):
+        print(f"    {n:24} {x:>18} {y:>18}")
+    faster = sum(o.time_s < bo.time_s for (_, o, _, _), (_, bo, _, _) in zip(rows, base_rows))
+    print(f"    faster on {faster} of {len(rows)} instances")
 
 
 def print_targets(target, name, rows, full_size, n_solved, n_wrong, all_times):
@@ -386,6 +424,8 @@ def parse_args(argv=None):
     ap.add_argument("--timeout", type=float, help="per-instance timeout in seconds (default: the csv's)")
     ap.add_argument("--limit", type=int, help="only the first N instances (after --subset and --filter)")
     ap.add_argument("--engine", help="pass --engine ENGINE to vera (default: vera's own default)")
+    ap.add_argument("--threads", type=int, help="pass --threads N to vera (default: vera's own, every core)")
+    ap.add_argument("--baseline", metavar="ENGINE[:THREADS]", help="also run each instance this way and compare (e.g. dpllt:1)")
     ap.add_argument("--vera", default=VERA, help="the vera binary (default: target/release/vera)")
     ap.add_argument("--filter", metavar="SUBSTR", help="only instances whose onnx or vnnlib path contains SUBSTR")
     ap.add_argument("--subset", choices=SUBSETS, help="a named subset (peers20: the 20 ACAS Xu instances of compare-peers.sh)")
@@ -406,18 +446,31 @@ def main():
     os.makedirs(os.path.dirname(os.path.abspath(csv_path)), exist_ok=True)
     progress = Progress(len(instances))
     rows = []
+    base_rows = []
+    baseline = parse_baseline(args.baseline) if args.baseline else None
     interrupted = False
     with open(csv_path, "w", newline="") as f:
         out = csv.writer(f)
-        out.writerow(CSV_FIELDS)
+        out.writerow(CSV_FIELDS + (["baseline_" + c for c in CSV_FIELDS[3:]] if baseline else []))
         try:
             for inst in instances:
                 timeout = args.timeout if args.timeout is not None else inst.timeout
                 progress.current = short(inst)
                 progress.draw()
-                outcome = run_vera(args.vera, os.path.join(suite.dir, inst.onnx), os.path.join(suite.dir, inst.vnnlib),
-                                   timeout, args.engine, on_tick=progress.draw)
+                onnx, vnnlib = os.path.join(suite.dir, inst.onnx), os.path.join(suite.dir, inst.vnnlib)
+                outcome = run_vera(args.vera, onnx, vnnlib, timeout, args.engine, on_tick=progress.draw,
+                                   threads=args.threads)
                 ok, wrong = judge(inst.expected, outcome.verdict)
+                extra = []
+                if baseline:
+                    bo = run_vera(args.vera, onnx, vnnlib, timeout, baseline[0], on_tick=progress.draw,
+                                  threads=baseline[1])
+                    bok, bwrong = judge(inst.expected, bo.verdict)
+                    base_rows.append((inst, bo, bok, bwrong))
+                    extra = csv_row(inst, bo, bok, bwrong)[3:]
+                    if bwrong:
+                        print(f"run.py: WRONG ANSWER (baseline) on {inst.name}: expected {inst.expected}, "
+                              f"vera said {bo.verdict}", file=sys.stderr, flush=True)
                 rows.append((inst, outcome, ok, wrong))
                 progress.count(outcome, ok, wrong)
                 progress.clear()
@@ -425,14 +478,17 @@ def main():
                 if wrong:
                     print(f"run.py: WRONG ANSWER on {inst.name}: expected {inst.expected}, vera said {outcome.verdict}",
                           file=sys.stderr, flush=True)
-                out.writerow(csv_row(inst, outcome, ok, wrong))
+                out.writerow(csv_row(inst, outcome, ok, wrong) + extra)
                 f.flush()
         except KeyboardInterrupt:
             interrupted = True
             progress.clear()
             print(f"\nrun.py: interrupted after {len(rows)} of {len(instances)} instances", file=sys.stderr)
     print_summary(suite, rows, args, csv_path, len(every))
-    if any(r[3] for r in rows):
+    if baseline:
+        main_label = (args.engine or "default") + (f":{args.threads}" if args.threads else "")
+        print_comparison(main_label, args.baseline, rows[:len(base_rows)], base_rows)
+    if any(r[3] for r in rows + base_rows):
         return 1
     return 130 if interrupted else 0
 

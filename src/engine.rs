@@ -2,39 +2,97 @@
 
 use crate::query::Query;
 use num_rational::BigRational;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How long an engine may work.
-#[derive(Debug, Clone, Copy)]
+/// A flag that stops every engine whose budget carries it: the portfolio raises it when one
+/// of its racers has answered, so that the others return (as `Unknown`) at their next check.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// How long an engine may work: a deadline, and the cancel flags that end it early.
+#[derive(Debug, Clone)]
 pub struct Budget {
     deadline: Option<Instant>,
+    cancels: Vec<Cancel>,
 }
 
 impl Budget {
     /// No limit.
     pub fn unlimited() -> Budget {
-        Budget { deadline: None }
+        Budget {
+            deadline: None,
+            cancels: Vec::new(),
+        }
     }
 
     /// `limit` from now.
     pub fn from_now(limit: Duration) -> Budget {
         Budget {
             deadline: Some(Instant::now() + limit),
+            cancels: Vec::new(),
         }
     }
 
-    /// Time left (`None` when unlimited); zero once the deadline has passed.
+    /// This budget, also ended when `cancel` is raised.
+    pub fn cancelled_by(&self, cancel: &Cancel) -> Budget {
+        let mut b = self.clone();
+        b.cancels.push(cancel.clone());
+        b
+    }
+
+    /// This budget with its deadline moved to at most `limit` from now (cancel flags kept).
+    pub fn at_most(&self, limit: Duration) -> Budget {
+        let end = Instant::now() + limit;
+        Budget {
+            deadline: Some(self.deadline.map_or(end, |d| d.min(end))),
+            cancels: self.cancels.clone(),
+        }
+    }
+
+    /// Whether the budget carries a cancel flag (an engine that blocks in a library call must
+    /// then watch it).
+    pub fn cancellable(&self) -> bool {
+        !self.cancels.is_empty()
+    }
+
+    /// Whether one of the budget's cancel flags is raised.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancels.iter().any(Cancel::is_cancelled)
+    }
+
+    /// Time left (`None` when unlimited); zero once the deadline has passed or the budget was
+    /// cancelled.
     pub fn remaining(&self) -> Option<Duration> {
+        if self.is_cancelled() {
+            return Some(Duration::ZERO);
+        }
         self.deadline
             .map(|d| d.saturating_duration_since(Instant::now()))
     }
 
     /// A budget ending after `1/parts` of the time left (the same, unlimited, when this one
-    /// is unlimited): a fair share for one of `parts` tasks still to run.
+    /// is unlimited): a fair share for one of `parts` tasks still to run. Cancel flags are
+    /// kept.
     pub fn share(&self, parts: usize) -> Budget {
         match self.remaining() {
-            None => *self,
-            Some(left) => Budget::from_now(left / parts.max(1) as u32),
+            None => self.clone(),
+            Some(left) => self.at_most(left / parts.max(1) as u32),
         }
     }
 

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 use proptest::test_runner::TestRunner;
 use vera::engine::Budget;
-use vera::falsify::{attack, AttackOptions};
+use vera::falsify::{ascend, attack, AttackOptions};
 use vera::network::Network;
 
 type Case = (Network, Vec<f64>, Vec<f64>, Vec<f64>, Vec<f64>);
@@ -84,4 +84,38 @@ fn pgd_finds_most_planted_counterexamples_and_only_real_ones() {
         found * 10 >= planted * 9,
         "PGD found {found} of {planted} planted counterexamples"
     );
+}
+
+/// Five inputs in [0, 1], `y = Σ relu(x_i − 0.8)`, unsafe `y ≥ 0.9`: only the corner region
+/// where every input is above 0.98 is unsafe, and the gradient is zero wherever all five
+/// ReLUs are off (from the centre, everywhere a start is likely to land).
+#[test]
+fn surrogate_gradients_leave_a_dead_plateau() {
+    let n = 5;
+    let mut values = Vec::new();
+    for i in 0..n {
+        values.extend((0..n).map(|j| if i == j { 1.0 } else { 0.0 }));
+    }
+    values.extend(std::iter::repeat_n(-0.8, n));
+    values.extend(std::iter::repeat_n(1.0, n));
+    values.push(0.0);
+    let net = common::generate::relu_network(&[n, n, 1], &values);
+    let (lo, hi) = (vec![0.0; n], vec![1.0; n]);
+    let p = linear_property(&lo, &hi, &[1.0], ">=", 0.9);
+    let centre = vec![0.5; n];
+    // The true gradient is zero at the centre: plain ascent cannot move.
+    let sub = p.sub_problems().next().unwrap();
+    assert!(ascend(&net, sub.unsafe_outputs, &lo, &hi, centre, 40).is_none());
+    // Restart 0 (true gradient, from the centre) fails; restart 1 (slope 0.3) climbs out.
+    let options = AttackOptions {
+        restarts: 2,
+        samples: 0,
+        steps: 40,
+        seed: 1,
+    };
+    let r = attack(&net, &p, options, &Budget::unlimited())
+        .unwrap()
+        .expect("the surrogate-gradient restart finds the corner");
+    assert!(r.confirmed());
+    assert!(r.input.iter().all(|x| *x >= 0.98 - 1e-9), "{:?}", r.input);
 }

@@ -59,7 +59,12 @@ fn verdicts_and_exit_codes() {
     );
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["verdict"], "violated");
-    assert_eq!(j["engine"], "dpllt");
+    assert_eq!(j["engine"], "auto");
+    // Every part that ran is listed with its time; the one that answered said violated.
+    let parts = j["parts"].as_array().unwrap();
+    assert!(!parts.is_empty());
+    assert!(parts.iter().all(|p| p["time_s"].as_f64().unwrap() >= 0.0));
+    assert!(parts.iter().any(|p| p["result"] == "violated"), "{parts:?}");
     assert!(j["time_s"].as_f64().unwrap() >= 0.0);
     let x = j["witness"]["input"][0].as_f64().unwrap();
     let y = j["witness"]["output"][0].as_f64().unwrap();
@@ -183,4 +188,78 @@ fn bad_properties_give_line_and_column() {
     assert_eq!(o.status.code(), Some(1), "{err}");
     assert!(err.contains("bad.vnnlib"), "{err}");
     assert!(err.contains("X_1"), "{err}");
+}
+
+/// The verdicts of `vera verify` on every piece `vera split` wrote to `dir`.
+fn piece_verdicts(dir: &Path) -> Vec<String> {
+    let csv = std::fs::read_to_string(dir.join("instances.csv")).unwrap();
+    csv.lines()
+        .map(|line| {
+            let cols: Vec<&str> = line.split(',').collect();
+            assert_eq!(cols.len(), 3, "{line}");
+            assert!(Path::new(cols[0]).is_absolute(), "{line}");
+            let piece = dir.join(cols[1]);
+            let o = vera(&["verify", cols[0], piece.to_str().unwrap(), "--json"]);
+            let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            j["verdict"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn split_writes_pieces_that_decide_the_property() {
+    let tmp = tempfile::tempdir().unwrap();
+    let net = smoke("test_small.onnx");
+    // Holds: so does every piece.
+    let out = tmp.path().join("holds");
+    let o = vera(&[
+        "split",
+        &net,
+        &smoke("test_small.vnnlib"),
+        "--pieces",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let verdicts = piece_verdicts(&out);
+    assert_eq!(verdicts.len(), 4);
+    assert!(verdicts.iter().all(|v| v == "holds"), "{verdicts:?}");
+    // Violated: some piece is, and none is undecided.
+    let planted = planted_small(tmp.path());
+    let out = tmp.path().join("violated");
+    let o = vera(&[
+        "split",
+        &net,
+        planted.to_str().unwrap(),
+        "--pieces",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let verdicts = piece_verdicts(&out);
+    assert!(verdicts.iter().any(|v| v == "violated"), "{verdicts:?}");
+    assert!(verdicts.iter().all(|v| v != "unknown"), "{verdicts:?}");
+    // A folder that is not empty is refused, and left as it was.
+    let o = vera(&[
+        "split",
+        &net,
+        planted.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not empty"));
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 5);
 }

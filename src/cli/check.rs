@@ -1,12 +1,12 @@
 //! `vera check`: decide every property of a `.vera` spec and print a table (or JSON) with
 //! witnesses in the spec's own names and units.
 
-use super::verify::{budget, outcome_json, EngineChoice, EXIT_HOLDS, EXIT_UNKNOWN, EXIT_VIOLATED};
+use super::verify::{budget, outcome_json, EngineArgs, EXIT_HOLDS, EXIT_UNKNOWN, EXIT_VIOLATED};
 use crate::bounds::{target_ranges, Interval, Method, OutputTarget};
 use crate::network::{load, Network};
 use crate::query::QueryError;
 use crate::spec::dsl::{self, BoundsQuery, Interface, Item, ItemKind, Spec};
-use crate::verify::{verify, Outcome, Verdict};
+use crate::verify::{Outcome, Verdict};
 use anyhow::Context;
 use clap::Args;
 use serde_json::{json, Value};
@@ -33,9 +33,8 @@ pub struct CheckArgs {
     /// Check only this property or query (repeat for several).
     #[arg(long = "property", value_name = "NAME")]
     pub properties: Vec<String>,
-    /// The engine that decides each sub-problem.
-    #[arg(long, value_enum, default_value_t = EngineChoice::Dpllt)]
-    pub engine: EngineChoice,
+    #[command(flatten)]
+    pub how: EngineArgs,
     /// Time limit in seconds per property (fractions allowed).
     #[arg(long)]
     pub timeout: Option<f64>,
@@ -101,9 +100,9 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<ExitCode> {
             ItemKind::Property(property) => {
                 log::info!("checking {} on {label}", item.name);
                 let budget = budget(args.timeout)?;
-                let engine = args.engine.engine();
                 RowOutcome::Verified(
-                    verify(net, property, engine.as_ref(), &budget)
+                    args.how
+                        .decide(net, property, &budget)
                         .with_context(|| format!("property {}", item.name))?,
                 )
             }

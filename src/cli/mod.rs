@@ -1,5 +1,5 @@
 //! The command-line interface: `vera info`, `vera eval`, `vera verify`, `vera bounds`,
-//! `vera check`, `vera export`, `vera vnncomp`.
+//! `vera check`, `vera export`, `vera split`, `vera vnncomp`.
 
 mod bounds;
 mod check;
@@ -7,6 +7,7 @@ mod eval;
 mod export;
 mod info;
 mod input;
+mod split;
 mod verify;
 mod vnncomp;
 
@@ -32,6 +33,7 @@ enum Command {
     Vnncomp(vnncomp::VnncompArgs),
     Check(check::CheckArgs),
     Export(export::ExportArgs),
+    Split(split::SplitArgs),
 }
 
 /// Runs the CLI; errors are printed as one line to stderr with a non-zero exit code.
@@ -45,6 +47,7 @@ pub fn main() -> ExitCode {
         Command::Vnncomp(args) => vnncomp::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Export(args) => export::run(&args),
+        Command::Split(args) => split::run(&args),
     };
     match result {
         Ok(code) => code,

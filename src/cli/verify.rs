@@ -1,11 +1,13 @@
 //! `vera verify`: decide a VNN-LIB property on a network, with a replayed witness when violated.
 
 use crate::dpllt::DplltEngine;
-use crate::engine::{Budget, Engine};
+use crate::engine::Budget;
 use crate::network::load;
+use crate::network::Network;
 use crate::smt_z3::Z3Engine;
 use crate::spec::vnnlib;
-use crate::verify::{verify_with, Outcome, SearchOptions, Verdict};
+use crate::spec::Property;
+use crate::verify::{verify_auto, verify_with, AutoOptions, Outcome, SearchOptions, Verdict};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -33,23 +35,83 @@ pub struct VerifyArgs {
     pub network: PathBuf,
     /// The property: .vnnlib or .vnnlib.gz.
     pub property: PathBuf,
-    /// The engine that decides each sub-problem.
-    #[arg(long, value_enum, default_value_t = EngineChoice::Dpllt)]
-    pub engine: EngineChoice,
+    #[command(flatten)]
+    pub run: EngineArgs,
     /// Time limit in seconds for the whole property (fractions allowed).
     #[arg(long)]
     pub timeout: Option<f64>,
-    /// Seed of the attacks' random starts (the same seed gives the same run).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
-    /// Print one JSON object: verdict, engine, time_s, reason (unknown), witness (violated).
+    /// Print one JSON object: verdict, engine, answered_by, time_s, parts (what ran, for how
+    /// long, with what result), reason (unknown), witness (violated).
     #[arg(long)]
     pub json: bool,
+}
+
+/// How to decide: the engine, threads and seed (shared by verify, check and vnncomp).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Args)]
+pub struct EngineArgs {
+    /// The engine: auto (attack, then a falsifier thread racing the DPLL(T) search, Z3
+    /// where the DPLL(T) engine gives up), or one engine alone after a first attack.
+    #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
+    pub engine: EngineChoice,
+    /// Threads for `--engine auto` (default: every core): one falsifier and the rest search,
+    /// splitting the property into pieces when there are two or more search threads.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Seed of the attacks' random starts (the same seed gives the same attacks).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+impl Default for EngineArgs {
+    fn default() -> EngineArgs {
+        EngineArgs {
+            engine: EngineChoice::Auto,
+            threads: None,
+            seed: 0,
+        }
+    }
+}
+
+impl EngineArgs {
+    /// The threads `--threads` asks for, or every core.
+    pub fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+            .max(1)
+    }
+
+    /// Decides `property` on `net` within `budget` as these arguments say.
+    pub fn decide(
+        &self,
+        net: &Network,
+        property: &Property,
+        budget: &Budget,
+    ) -> Result<Outcome, crate::verify::VerifyError> {
+        let mut search = SearchOptions::default();
+        search.attack.seed = self.seed;
+        match self.engine {
+            EngineChoice::Auto => {
+                let options = AutoOptions {
+                    threads: self.threads(),
+                    search,
+                    ..AutoOptions::default()
+                };
+                verify_auto(net, property, budget, options)
+            }
+            EngineChoice::Dpllt => {
+                verify_with(net, property, &DplltEngine::default(), budget, search)
+            }
+            EngineChoice::Z3 => verify_with(net, property, &Z3Engine, budget, search),
+        }
+    }
 }
 
 /// The engines `--engine` can name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EngineChoice {
+    /// The portfolio: a first attack, then a falsifier thread racing the DPLL(T) search (on
+    /// a pool of threads with several), Z3 where the DPLL(T) engine gives up.
+    Auto,
     /// vera's DPLL(T) search: input bisection and ReLU splits over bound propagation and its
     /// own simplex, with conflict clauses (exact answers).
     Dpllt,
@@ -61,9 +123,8 @@ pub enum EngineChoice {
 pub fn decide(
     network: &Path,
     property: &Path,
-    engine: EngineChoice,
+    how: &EngineArgs,
     timeout: Option<f64>,
-    seed: u64,
 ) -> anyhow::Result<Outcome> {
     let net = load(network)?;
     let dims = vnnlib::Dimensions {
@@ -72,15 +133,7 @@ pub fn decide(
     };
     let prop = vnnlib::read(property, Some(dims))?;
     let budget = budget(timeout)?;
-    let mut options = SearchOptions::default();
-    options.attack.seed = seed;
-    Ok(verify_with(
-        &net,
-        &prop,
-        engine.engine().as_ref(),
-        &budget,
-        options,
-    )?)
+    Ok(how.decide(&net, &prop, &budget)?)
 }
 
 /// The budget `--timeout SECS` asks for, starting now (unlimited without it).
@@ -90,16 +143,6 @@ pub fn budget(timeout: Option<f64>) -> anyhow::Result<Budget> {
         Some(t) => anyhow::bail!("--timeout must be a non-negative number of seconds, got {t}"),
         None => Budget::unlimited(),
     })
-}
-
-impl EngineChoice {
-    /// The engine this choice names.
-    pub fn engine(self) -> Box<dyn Engine> {
-        match self {
-            EngineChoice::Dpllt => Box::new(DplltEngine::default()),
-            EngineChoice::Z3 => Box::new(Z3Engine),
-        }
-    }
 }
 
 /// The JSON object of an outcome: verdict, engine, answered_by, time_s, sub_problems,
@@ -112,6 +155,11 @@ pub fn outcome_json(outcome: &Outcome) -> Value {
         "time_s": outcome.elapsed.as_secs_f64(),
         "sub_problems": outcome.sub_problems,
         "closed_by_bounds": outcome.closed_by_bounds,
+        "parts": outcome.parts.iter().map(|p| json!({
+            "part": p.name,
+            "time_s": p.elapsed.as_secs_f64(),
+            "result": p.result,
+        })).collect::<Vec<_>>(),
     });
     match &outcome.verdict {
         Verdict::Unknown(why) => j["reason"] = json!(why),
@@ -130,13 +178,7 @@ pub fn outcome_json(outcome: &Outcome) -> Value {
 }
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    let outcome = decide(
-        &args.network,
-        &args.property,
-        args.engine,
-        args.timeout,
-        args.seed,
-    )?;
+    let outcome = decide(&args.network, &args.property, &args.run, args.timeout)?;
     let time_s = outcome.elapsed.as_secs_f64();
     if args.json {
         let j = outcome_json(&outcome);
@@ -152,6 +194,14 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
             "checked   {} sub-problems ({} closed by bounds alone)",
             outcome.sub_problems, outcome.closed_by_bounds
         );
+        for p in &outcome.parts {
+            println!(
+                "part      {:<10} {:>8.3} s  {}",
+                p.name,
+                p.elapsed.as_secs_f64(),
+                p.result
+            );
+        }
         match &outcome.verdict {
             Verdict::Unknown(why) => println!("reason    {why}"),
             Verdict::Violated(r) => {

@@ -1,6 +1,6 @@
 //! `vera vnncomp run`: the VNN-COMP interface, writing the competition's result file.
 
-use super::verify::{decide, EngineChoice};
+use super::verify::{decide, EngineArgs};
 use crate::verify::{Outcome, Verdict};
 use anyhow::Context;
 use clap::{Args, Subcommand};
@@ -38,18 +38,14 @@ pub struct RunArgs {
     pub result_file: PathBuf,
     /// Seconds.
     pub timeout: f64,
+    #[command(flatten)]
+    pub how: EngineArgs,
 }
 
 pub fn run(args: &VnncompArgs) -> anyhow::Result<ExitCode> {
     let VnncompCommand::Run(run) = &args.command;
     let timeout = (run.timeout - TIMEOUT_RESERVE_S).max(0.0);
-    let (text, failure) = match decide(
-        &run.network,
-        &run.property,
-        EngineChoice::Dpllt,
-        Some(timeout),
-        0,
-    ) {
+    let (text, failure) = match decide(&run.network, &run.property, &run.how, Some(timeout)) {
         Ok(outcome) => (result_text(&outcome), None),
         Err(e) => ("error\n".to_string(), Some(e)),
     };

@@ -55,6 +55,15 @@ pub fn forward(net: &Network, x: &[f64]) -> Trace {
 /// `∂(g·y)/∂x` at the traced point, for output weights `g` (ReLUs and clamps pass the gradient
 /// where they are strictly inside their linear piece).
 pub fn backward(net: &Network, trace: &Trace, g: &[f64]) -> Vec<f64> {
+    backward_surrogate(net, trace, g, 0.0)
+}
+
+/// [`backward`] with a surrogate slope `leak` for inactive ReLUs: they pass `leak` times the
+/// gradient instead of nothing, as if they were leaky. With `leak = 0` it is the true
+/// gradient. Where most of the network is dead (ACAS Xu's outputs are constant over much of
+/// the input space) the true gradient is zero and ascent cannot move; the surrogate still
+/// points to where waking neurons up raises the margin.
+pub fn backward_surrogate(net: &Network, trace: &Trace, g: &[f64], leak: f64) -> Vec<f64> {
     let mut d = g.to_vec();
     for (layer, input) in net.layers().iter().zip(&trace.layer_inputs).rev() {
         d = match &layer.kind {
@@ -81,7 +90,7 @@ pub fn backward(net: &Network, trace: &Trace, g: &[f64]) -> Vec<f64> {
             LayerKind::Relu => d
                 .iter()
                 .zip(input)
-                .map(|(dv, x)| if *x > 0.0 { *dv } else { 0.0 })
+                .map(|(dv, x)| if *x > 0.0 { *dv } else { leak * dv })
                 .collect(),
             LayerKind::Clamp(c) => d
                 .iter()

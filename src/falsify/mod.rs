@@ -1,26 +1,38 @@
 //! Falsification: attacks on the concrete network that look for a counterexample before (and
-//! instead of) any proof search. Every point an attack finds goes through replay; an attack
+//! while) the proof search runs. Every point an attack finds goes through replay; an attack
 //! can only ever make vera say `violated` with a replayed witness, never `holds`.
 
 mod gradient;
 mod margin;
 mod pgd;
+mod region;
 
-pub use gradient::{backward, forward, Trace};
+pub use gradient::{backward, backward_surrogate, forward, Trace};
 pub use margin::conjunction_margin;
-pub use pgd::{ascend, ascend_margin};
+pub use pgd::{ascend, ascend_in, ascend_margin, Schedule};
+pub use region::Region;
 
 use crate::engine::Budget;
 use crate::network::Network;
 use crate::replay::{replay, Replay, ReplayError};
-use crate::spec::Property;
+use crate::spec::{Property, SubProblem};
 use num_rational::BigRational;
+use rand::rngs::StdRng;
 use rand::SeedableRng;
+
+/// The surrogate slopes of inactive ReLUs the restarts cycle through (see
+/// [`backward_surrogate`]): the true gradient first, then leaky ones. On ACAS Xu 1_9
+/// property 7, where the outputs are constant over most of the box, the true gradient never
+/// leaves the plateau from 10,000 starts while a slope of 0.3 finds a counterexample from a
+/// few hundred.
+pub const SURROGATE_LEAKS: [f64; 4] = [0.0, 0.3, 0.1, 0.5];
 
 /// How hard to attack.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AttackOptions {
-    /// Starting points per sub-problem: the box's centre, then the best of the samples.
+    /// Starting points per sub-problem: the box's centre, then the best of the samples. Start
+    /// `k` ascends with surrogate slope `SURROGATE_LEAKS[k % 4]`, on the coarse schedule for
+    /// the first four of every eight and the fine one for the others.
     pub restarts: usize,
     /// Random points per sub-problem evaluated (forward only, far cheaper than a gradient
     /// step) to pick the starts from: a start where the margin is already high climbs to a
@@ -43,51 +55,77 @@ impl Default for AttackOptions {
     }
 }
 
-/// Attacks every sub-problem of `property` with PGD (bounded inputs only); the first point
-/// that replay confirms is returned.
+/// Samples between two looks at the budget (a few hundred microseconds on ACAS Xu), so that a
+/// cancelled attack stops within milliseconds.
+const SAMPLES_PER_BUDGET_CHECK: usize = 64;
+
+/// The starts of one sub-problem: the centre, the best `restarts − 1` of `samples` random
+/// points, then random points if there were too few samples.
+fn starts(
+    net: &Network,
+    sub: &SubProblem,
+    region: &Region,
+    options: &AttackOptions,
+    rng: &mut StdRng,
+    budget: &Budget,
+) -> Vec<Vec<f64>> {
+    let (lo, hi) = (&region.lower, &region.upper);
+    let centre = lo.iter().zip(hi).map(|(l, h)| l + (h - l) / 2.0).collect();
+    let wanted = options.restarts.saturating_sub(1);
+    let mut sampled: Vec<(f64, Vec<f64>)> = (0..options.samples)
+        .take_while(|k| k % SAMPLES_PER_BUDGET_CHECK != 0 || !budget.exhausted())
+        .map(|_| {
+            let x = region.project(pgd::random_point(rng, lo, hi));
+            let y = forward(net, &x).output;
+            (conjunction_margin(sub.unsafe_outputs, &y).0, x)
+        })
+        .collect();
+    // The best `wanted` first (a partial selection: a full sort of many samples is slow).
+    if wanted < sampled.len() {
+        sampled.select_nth_unstable_by(wanted, |a, b| b.0.total_cmp(&a.0));
+        sampled.truncate(wanted);
+    }
+    sampled.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut starts: Vec<Vec<f64>> = vec![centre];
+    starts.extend(sampled.into_iter().take(wanted).map(|(_, x)| x));
+    while starts.len() < options.restarts {
+        starts.push(pgd::random_point(rng, lo, hi));
+    }
+    starts.truncate(options.restarts);
+    starts
+}
+
+/// One round of attacks on every sub-problem of `property` (bounded inputs only), restarts
+/// interleaved across sub-problems; the first point that replay confirms is returned.
 pub fn attack(
     net: &Network,
     property: &Property,
     options: AttackOptions,
     budget: &Budget,
 ) -> Result<Option<Replay>, ReplayError> {
-    let mut rng = rand::rngs::StdRng::seed_from_u64(options.seed);
-    let subs: Vec<_> = property
+    let mut rng = StdRng::seed_from_u64(options.seed);
+    let subs: Vec<(SubProblem, Region)> = property
         .sub_problems()
         .filter(|s| s.inputs.unbounded_inputs().is_empty())
+        .map(|s| (s, Region::of_polytope(s.inputs)))
         .collect();
     let starts: Vec<Vec<Vec<f64>>> = subs
         .iter()
-        .map(|sub| {
-            let (lo, hi) = (sub.inputs.bounds.lower_f64(), sub.inputs.bounds.upper_f64());
-            let centre = lo.iter().zip(&hi).map(|(l, h)| l + (h - l) / 2.0).collect();
-            let wanted = options.restarts.saturating_sub(1);
-            let mut sampled: Vec<(f64, Vec<f64>)> = (0..options.samples)
-                .map(|_| {
-                    let x = pgd::random_point(&mut rng, &lo, &hi);
-                    let y = forward(net, &x).output;
-                    (conjunction_margin(sub.unsafe_outputs, &y).0, x)
-                })
-                .collect();
-            sampled.sort_by(|a, b| b.0.total_cmp(&a.0));
-            let mut starts: Vec<Vec<f64>> = vec![centre];
-            starts.extend(sampled.into_iter().take(wanted).map(|(_, x)| x));
-            while starts.len() < options.restarts {
-                starts.push(pgd::random_point(&mut rng, &lo, &hi));
-            }
-            starts.truncate(options.restarts);
-            starts
-        })
+        .map(|(sub, region)| starts(net, sub, region, &options, &mut rng, budget))
         .collect();
     for restart in 0..options.restarts {
-        for (sub, starts) in subs.iter().zip(&starts) {
+        let leak = SURROGATE_LEAKS[restart % SURROGATE_LEAKS.len()];
+        let schedule = if restart % 8 < 4 {
+            Schedule::coarse(options.steps)
+        } else {
+            Schedule::fine(options.steps)
+        };
+        for ((sub, region), starts) in subs.iter().zip(&starts) {
             if budget.exhausted() {
                 return Ok(None);
             }
-            let (lo, hi) = (sub.inputs.bounds.lower_f64(), sub.inputs.bounds.upper_f64());
             let start = starts[restart].clone();
-            let Some(x) = pgd::ascend(net, sub.unsafe_outputs, &lo, &hi, start, options.steps)
-            else {
+            let Some(x) = ascend_in(net, sub.unsafe_outputs, region, start, schedule, leak) else {
                 continue;
             };
             let exact: Option<Vec<BigRational>> =
@@ -97,6 +135,39 @@ pub fn attack(
             if r.confirmed() {
                 return Ok(Some(r));
             }
+        }
+    }
+    Ok(None)
+}
+
+/// Most restarts per sub-problem in one round of [`falsify`].
+const MAX_ROUND_RESTARTS: usize = 1 << 14;
+
+/// Attacks until a counterexample is confirmed or `budget` runs out (or is cancelled):
+/// rounds of [`attack`] with fresh seeds, each with twice the restarts and samples of the
+/// one before. This is the falsifier that runs beside the proof search.
+pub fn falsify(
+    net: &Network,
+    property: &Property,
+    options: AttackOptions,
+    budget: &Budget,
+) -> Result<Option<Replay>, ReplayError> {
+    let mut round = options;
+    for k in 0u64.. {
+        if budget.exhausted() {
+            break;
+        }
+        round.seed = options.seed.wrapping_add(k);
+        if let Some(r) = attack(net, property, round, budget)? {
+            return Ok(Some(r));
+        }
+        round.restarts = (round.restarts * 2).clamp(8, MAX_ROUND_RESTARTS);
+        round.samples = (round.samples * 2).clamp(64, 16 * MAX_ROUND_RESTARTS);
+        if property
+            .sub_problems()
+            .all(|s| !s.inputs.unbounded_inputs().is_empty())
+        {
+            break; // nothing an attack can search
         }
     }
     Ok(None)

@@ -5,7 +5,38 @@ use super::numeral::rational_from_z3;
 use crate::engine::{Budget, Engine, EngineAnswer, EngineError};
 use crate::query::Query;
 use num_rational::BigRational;
-use z3::{Params, SatResult, Solver};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use z3::{Context, Params, SatResult, Solver};
+
+/// How often a running Z3 check looks at the budget's cancel flags.
+const CANCEL_POLL: Duration = Duration::from_millis(5);
+
+/// `solver.check()`, interrupted (Z3 then answers unknown, "canceled") as soon as the
+/// budget is cancelled: a watcher thread polls the flags while Z3 works and is joined before
+/// this returns.
+fn check_cancellable(solver: &Solver, budget: &Budget) -> SatResult {
+    if !budget.cancellable() {
+        return solver.check();
+    }
+    let ctx = Context::thread_local();
+    let handle = ctx.handle();
+    let done = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        let watcher = s.spawn(|| {
+            while !done.load(Ordering::Relaxed) {
+                if budget.is_cancelled() {
+                    handle.interrupt(); // again at every poll: one sent before Z3 began is lost
+                }
+                std::thread::sleep(CANCEL_POLL);
+            }
+        });
+        let result = solver.check();
+        done.store(true, Ordering::Relaxed);
+        let _ = watcher.join(); // its OS thread has exited when this returns
+        result
+    })
+}
 
 /// Z3 (the system library, 4.8.12 on Debian 12) as a vera engine.
 #[derive(Debug, Clone, Copy, Default)]
@@ -38,7 +69,7 @@ impl Engine for Z3Engine {
             vars.len(),
             query.phase_counts()
         );
-        Ok(match solver.check() {
+        Ok(match check_cancellable(&solver, budget) {
             SatResult::Unsat => EngineAnswer::NoCounterexample,
             SatResult::Unknown => {
                 let why = solver.get_reason_unknown().unwrap_or_default();

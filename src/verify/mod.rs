@@ -3,9 +3,15 @@
 //! at the end.
 
 mod conquer;
+mod piece;
+mod pool;
+mod portfolio;
 mod witness;
 
 pub use conquer::{SearchOptions, SearchStats};
+pub use piece::{bisect, pieces, split_into, Piece};
+pub use pool::PoolOptions;
+pub use portfolio::{verify_auto, AutoOptions};
 
 use crate::bounds::RelaxedQuery;
 use crate::engine::{Budget, Engine, EngineAnswer, EngineError};
@@ -56,6 +62,19 @@ pub struct Outcome {
     pub closed_by_bounds: usize,
     /// What split and conquer did.
     pub search: SearchStats,
+    /// The parts of the run in the order they started, with their times and results.
+    pub parts: Vec<Part>,
+}
+
+/// One part of a run (an attack, a falsifier thread, an engine's search) and how it went.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// `attack`, `falsifier`, or an engine's name.
+    pub name: &'static str,
+    /// Wall-clock time from its start to its end.
+    pub elapsed: Duration,
+    /// `holds`, `violated`, `unknown`, `none` (an attack that found nothing) or `cancelled`.
+    pub result: String,
 }
 
 /// Why verification could not run (not an undecided answer: that is `Verdict::Unknown`).
@@ -110,7 +129,7 @@ fn search_regions(
             let share = if pass == 0 {
                 budget.share(order.len() - k)
             } else {
-                *budget
+                budget.clone()
             };
             match engine.check_any(&queries, &share)? {
                 (EngineAnswer::NoCounterexample, _) => {}
@@ -169,8 +188,35 @@ pub fn verify_with(
     let mut unknown: Option<String> = None;
     let mut closed_by_bounds = 0;
     let mut stats = SearchStats::default();
+    let subs: Vec<SubProblem> = property.sub_problems().collect();
+    let sub_problems = subs.len();
+    // Attacks first: most counterexamples are found in milliseconds by gradient ascent.
+    let attacked = (options.attack.restarts > 0)
+        .then(|| crate::falsify::attack(net, property, options.attack, budget))
+        .transpose()?;
+    let mut parts = Vec::new();
+    if attacked.is_some() {
+        parts.push(Part {
+            name: "attack",
+            elapsed: start.elapsed(),
+            result: if matches!(attacked, Some(Some(_))) {
+                "violated".into()
+            } else {
+                "none".into()
+            },
+        });
+    }
+    let searched_from = Instant::now();
     let finish = |verdict: Verdict, answered_by, sub_problems, closed_by_bounds, stats| {
         log::debug!("verify: {stats:?}");
+        let mut parts = parts.clone();
+        if answered_by != "attack" {
+            parts.push(Part {
+                name: engine.name(),
+                elapsed: searched_from.elapsed(),
+                result: verdict.word().into(),
+            });
+        }
         Outcome {
             verdict,
             engine: engine.name(),
@@ -179,12 +225,10 @@ pub fn verify_with(
             sub_problems,
             closed_by_bounds,
             search: stats,
+            parts,
         }
     };
-    let subs: Vec<SubProblem> = property.sub_problems().collect();
-    let sub_problems = subs.len();
-    // Attacks first: most counterexamples are found in milliseconds by gradient ascent.
-    if let Some(r) = crate::falsify::attack(net, property, options.attack, budget)? {
+    if let Some(Some(r)) = attacked {
         let verdict = Verdict::Violated(Box::new(r));
         return Ok(finish(verdict, "attack", sub_problems, 0, stats));
     }
@@ -230,7 +274,7 @@ pub fn verify_with(
             let share = if pass == 0 {
                 budget.share(order.len() - k)
             } else {
-                *budget
+                budget.clone()
             };
             let calls_before = stats.engine_calls;
             let search = SubProblemSearch {

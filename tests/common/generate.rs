@@ -89,3 +89,27 @@ pub fn linear_property_text(lo: &[f64], hi: &[f64], c: &[f64], relation: &str, t
     text += &format!("(assert ({relation} (+ {}) {t:?}))", terms.join(" "));
     text
 }
+
+/// A ReLU network (f64) with the given layer widths, weights and biases drawn in turn from
+/// `values` (cycled): affine layers with a ReLU between each two.
+pub fn relu_network(widths: &[usize], values: &[f64]) -> Network {
+    let mut it = values.iter().cycle().copied();
+    let mut layers = Vec::new();
+    for (k, w) in widths.windows(2).enumerate() {
+        let weights =
+            Matrix::from_row_major(w[1], w[0], it.by_ref().take(w[0] * w[1]).collect()).unwrap();
+        let bias = it.by_ref().take(w[1]).collect();
+        layers.push(layer(LayerKind::Affine(Affine { weights, bias }), w[1]));
+        if k + 2 < widths.len() {
+            layers.push(layer(LayerKind::Relu, w[1]));
+        }
+    }
+    let last = *widths.last().unwrap();
+    Network::new(
+        vec![widths[0]],
+        layers,
+        vec![last],
+        Provenance::memory(Precision::F64),
+    )
+    .unwrap()
+}

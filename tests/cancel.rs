@@ -1,0 +1,92 @@
+//! Cancellation: a portfolio run (falsifier thread plus a pool of search workers) and a Z3
+//! check, each cancelled while it works, return `unknown` promptly and leave no thread behind.
+//! One test in this binary, so that no other test's threads disturb the count.
+
+mod common;
+
+use std::time::{Duration, Instant};
+use vera::engine::{Budget, Cancel, Engine, EngineAnswer};
+use vera::network::load;
+use vera::query::Query;
+use vera::smt_z3::Z3Engine;
+use vera::spec::vnnlib;
+use vera::verify::{verify_auto, AutoOptions, Verdict};
+
+/// The threads of this process.
+fn threads() -> usize {
+    std::fs::read_dir("/proc/self/task").unwrap().count()
+}
+
+/// Runs `work` with `budget` cancelled after `after`; returns its result and how long it ran
+/// past the cancel.
+fn cancelled_after<T>(after: Duration, work: impl FnOnce(&Budget) -> T) -> (T, Duration) {
+    let cancel = Cancel::new();
+    let budget = Budget::from_now(Duration::from_secs(600)).cancelled_by(&cancel);
+    std::thread::scope(|s| {
+        let start = Instant::now();
+        let canceller = s.spawn(|| {
+            std::thread::sleep(after);
+            cancel.cancel();
+        });
+        let result = work(&budget);
+        let late = start.elapsed().saturating_sub(after);
+        canceller.join().unwrap();
+        (result, late)
+    })
+}
+
+#[test]
+fn cancelled_runs_stop_and_leave_no_thread_behind() {
+    let dir = common::acasxu();
+    // 3_3 property 2 holds and takes the search well over ten seconds.
+    let net = load(&dir.join("onnx/ACASXU_run2a_3_3_batch_2000.onnx")).unwrap();
+    let dims = vnnlib::Dimensions {
+        inputs: 5,
+        outputs: 5,
+    };
+    let p = vnnlib::read(&dir.join("vnnlib/prop_2.vnnlib"), Some(dims)).unwrap();
+    let before = threads();
+    for threads_used in [2, 4] {
+        let options = AutoOptions {
+            threads: threads_used,
+            ..AutoOptions::default()
+        };
+        let (outcome, late) = cancelled_after(Duration::from_millis(500), |b| {
+            verify_auto(&net, &p, b, options).unwrap()
+        });
+        assert!(
+            matches!(outcome.verdict, Verdict::Unknown(_)),
+            "{threads_used} threads: {:?}",
+            outcome.verdict
+        );
+        // Generous: cancellation is checked every few milliseconds; this only catches a run
+        // that ignores the flag (it would take its full ten minutes).
+        assert!(
+            late < Duration::from_secs(5),
+            "{threads_used} threads: {late:?} late"
+        );
+        assert_eq!(
+            threads(),
+            before,
+            "{threads_used} threads: a thread was left behind"
+        );
+    }
+
+    // Z3 on the whole property (about 300 ReLUs: far beyond it in half a second) is
+    // interrupted through its context. Z3 4.8 runs its `timeout` on a timer thread it keeps
+    // for reuse; a first short check starts it, so that the count below sees only ours.
+    let sub = p.sub_problems().next().unwrap();
+    let query = Query::new(&net, &sub).unwrap();
+    let short = Budget::from_now(Duration::from_millis(50));
+    Z3Engine.check(&query, &short).unwrap();
+    let before = threads();
+    let (answer, late) = cancelled_after(Duration::from_millis(500), |b| {
+        Z3Engine.check(&query, b).unwrap()
+    });
+    assert_eq!(answer, EngineAnswer::Unknown("timeout".into()));
+    assert!(late < Duration::from_secs(5), "z3: {late:?} late");
+    assert_eq!(threads(), before, "z3: a thread was left behind");
+    // And again: nothing accumulates.
+    let _ = cancelled_after(Duration::from_millis(100), |b| Z3Engine.check(&query, b));
+    assert_eq!(threads(), before, "z3, twice: a thread was left behind");
+}
