@@ -206,49 +206,35 @@ fn piece_verdicts(dir: &Path) -> Vec<String> {
         .collect()
 }
 
+/// `vera split NET PROP --pieces 4 --out OUT`, then the verdict on every piece.
+fn split_and_verify(net: &str, property: &str, out: &Path) -> Vec<String> {
+    let o = vera(&[
+        "split",
+        net,
+        property,
+        "--pieces",
+        "4",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    piece_verdicts(out)
+}
+
 #[test]
 fn split_writes_pieces_that_decide_the_property() {
     let tmp = tempfile::tempdir().unwrap();
     let net = smoke("test_small.onnx");
     // Holds: so does every piece.
     let out = tmp.path().join("holds");
-    let o = vera(&[
-        "split",
-        &net,
-        &smoke("test_small.vnnlib"),
-        "--pieces",
-        "4",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let verdicts = piece_verdicts(&out);
+    let verdicts = split_and_verify(&net, &smoke("test_small.vnnlib"), &out);
     assert_eq!(verdicts.len(), 4);
     assert!(verdicts.iter().all(|v| v == "holds"), "{verdicts:?}");
     // Violated: some piece is, and none is undecided.
     let planted = planted_small(tmp.path());
     let out = tmp.path().join("violated");
-    let o = vera(&[
-        "split",
-        &net,
-        planted.to_str().unwrap(),
-        "--pieces",
-        "4",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(
-        o.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    let verdicts = piece_verdicts(&out);
+    let verdicts = split_and_verify(&net, planted.to_str().unwrap(), &out);
     assert!(verdicts.iter().any(|v| v == "violated"), "{verdicts:?}");
     assert!(verdicts.iter().all(|v| v != "unknown"), "{verdicts:?}");
     // A folder that is not empty is refused, and left as it was.

@@ -3,52 +3,16 @@
 
 mod common;
 
-use common::generate::linear_property;
+use common::generate::{linear_property, relu_network as network};
 
 use num_rational::BigRational;
 use proptest::prelude::*;
 use vera::engine::Budget;
 use vera::falsify::AttackOptions;
-use vera::network::{load, Affine, Layer, LayerKind, Matrix, Network, Precision, Provenance};
+use vera::network::{load, LayerKind, Network};
 use vera::smt_z3::Z3Engine;
 use vera::spec::{vnnlib, Property};
 use vera::verify::{verify, verify_with, SearchOptions, Verdict};
-
-fn provenance() -> Provenance {
-    Provenance::memory(Precision::F64)
-}
-
-/// A ReLU network with the given layer widths and weights drawn from `values`.
-fn network(widths: &[usize], values: &[f64]) -> Network {
-    let mut it = values.iter().cycle().copied();
-    let mut layers = Vec::new();
-    for (k, w) in widths.windows(2).enumerate() {
-        let weights =
-            Matrix::from_row_major(w[1], w[0], it.by_ref().take(w[0] * w[1]).collect()).unwrap();
-        let bias = it.by_ref().take(w[1]).collect();
-        let shape = vec![w[1]];
-        let origin = "generated".to_string();
-        layers.push(Layer {
-            kind: LayerKind::Affine(Affine { weights, bias }),
-            output_shape: shape.clone(),
-            origin: origin.clone(),
-        });
-        if k + 2 < widths.len() {
-            layers.push(Layer {
-                kind: LayerKind::Relu,
-                output_shape: shape,
-                origin,
-            });
-        }
-    }
-    Network::new(
-        vec![widths[0]],
-        layers,
-        vec![*widths.last().unwrap()],
-        provenance(),
-    )
-    .unwrap()
-}
 
 /// "Some x in [lo, hi] gives Y_0 >= t", as VNN-LIB text (exact decimals of the f64 values).
 fn property(lo: &[f64], hi: &[f64], outputs: usize, t: f64) -> Property {
