@@ -14,13 +14,15 @@ use vera::spec::{to_f64, vnnlib, Property};
 use vera::verify::{pieces, split_into, verify_auto, AutoOptions, PoolOptions, Verdict};
 
 /// Portfolio options with `threads` threads and a pool that re-splits often (pieces get 2 ms
-/// at first), so that re-splitting and cancellation run on every case.
-fn options(threads: usize, attack: bool) -> AutoOptions {
+/// at first), so that re-splitting and cancellation run on every case; `whole_first` as the
+/// pool's option (without it, only the pieces decide).
+fn options(threads: usize, attack: bool, whole_first: bool) -> AutoOptions {
     let mut o = AutoOptions {
         threads,
         pool: PoolOptions {
             first_timeout: Duration::from_millis(2),
             max_depth: 5,
+            whole_first,
             ..PoolOptions::default()
         },
         ..AutoOptions::default()
@@ -49,14 +51,22 @@ fn portfolio_and_pool_agree_with_the_oracle() {
         for (t, violated) in [(max - delta, true), (max + delta, false)] {
             let p = linear_property(&lo, &hi, &c, ">=", t);
             // Attacks off in one run, so the search itself must find the counterexample.
-            for (threads, attack) in [(1, false), (3, false), (3, true), (2, true)] {
+            let configs = [
+                (1, false, true),
+                (3, false, false),
+                (4, false, true),
+                (3, true, false),
+                (2, true, true),
+            ];
+            for (threads, attack, whole) in configs {
                 let budget = Budget::from_now(Duration::from_secs(20));
-                let o = verify_auto(&net, &p, &budget, options(threads, attack)).unwrap();
+                let o = verify_auto(&net, &p, &budget, options(threads, attack, whole)).unwrap();
                 let want = if violated { "violated" } else { "holds" };
                 assert_eq!(
                     o.verdict.word(),
                     want,
-                    "seed {seed}, threshold {t} (max {max}), {threads} threads, attack {attack}: {:?}",
+                    "seed {seed}, threshold {t} (max {max}), {threads} threads, attack {attack}, \
+                     whole first {whole}: {:?}",
                     o.verdict
                 );
                 if let Verdict::Violated(r) = &o.verdict {

@@ -2,6 +2,11 @@
 //! is cut into pieces, worker threads take pieces from a shared queue and decide each within
 //! a time limit, and a piece that runs out of its limit is bisected again, its halves queued
 //! with a longer limit. The first confirmed counterexample cancels every other worker.
+//!
+//! One worker first takes the whole property, without a limit, racing the pieces: on ACAS Xu
+//! a piece costs the DPLL(T) engine nearly as much as the whole (its root node, with its
+//! look-ahead branching, is the expensive part), so pieces alone can be slower than one
+//! search of the whole; with the whole in the race, more threads never make it much slower.
 
 use super::piece::{bisect, split_into, widths, Piece};
 use super::{Outcome, Verdict, VerifyError};
@@ -24,6 +29,8 @@ pub struct PoolOptions {
     pub timeout_growth: f64,
     /// Pieces this many bisections deep are not split again; they get all the time left.
     pub max_depth: usize,
+    /// Whether one worker takes the whole property first (see the module documentation).
+    pub whole_first: bool,
 }
 
 impl Default for PoolOptions {
@@ -34,6 +41,7 @@ impl Default for PoolOptions {
             first_timeout: Duration::from_secs(2),
             timeout_growth: 1.5,
             max_depth: 24,
+            whole_first: true,
         }
     }
 }
@@ -49,10 +57,22 @@ pub struct PoolReport {
     pub outcomes: Vec<Outcome>,
 }
 
+/// A task: a piece and its time limit (`None`: the time left); `whole` marks the whole
+/// property, which the pieces also cover.
+struct Task {
+    piece: Piece,
+    limit: Option<Duration>,
+    whole: bool,
+}
+
 struct Queue {
-    pending: VecDeque<(Piece, Option<Duration>)>,
+    pending: VecDeque<Task>,
     running: usize,
     found: Option<Outcome>,
+    /// The whole property closed: it holds, whatever the pieces still running say.
+    whole_closed: Option<Outcome>,
+    /// Pieces queued or running (the whole not counted).
+    open_pieces: usize,
     unknown: Option<String>,
     error: Option<VerifyError>,
     report: PoolReport,
@@ -74,13 +94,32 @@ where
     let scale = widths(property);
     let workers = options.workers.max(1);
     let first = split_into(property, workers * options.pieces_per_worker.max(1));
+    let mut pending: VecDeque<Task> = first
+        .into_iter()
+        .map(|piece| Task {
+            piece,
+            limit: Some(options.first_timeout),
+            whole: false,
+        })
+        .collect();
+    if options.whole_first && workers > 1 {
+        let piece = Piece {
+            property: property.clone(),
+            depth: 0,
+        };
+        pending.push_front(Task {
+            piece,
+            limit: None,
+            whole: true,
+        });
+    }
+    let open_pieces = pending.iter().filter(|t| !t.whole).count();
     let queue = Mutex::new(Queue {
-        pending: first
-            .into_iter()
-            .map(|p| (p, Some(options.first_timeout)))
-            .collect(),
+        open_pieces,
+        pending,
         running: 0,
         found: None,
+        whole_closed: None,
         unknown: None,
         error: None,
         report: PoolReport::default(),
@@ -89,10 +128,15 @@ where
     let cancel = Cancel::new();
     let budget = budget.cancelled_by(&cancel);
     let work = || loop {
-        let (piece, limit) = {
+        let Task {
+            piece,
+            limit,
+            whole,
+        } = {
             let mut q = queue.lock().unwrap_or_else(|e| e.into_inner());
             loop {
-                if budget.exhausted() || q.found.is_some() || q.error.is_some() {
+                let over = q.found.is_some() || q.whole_closed.is_some() || q.error.is_some();
+                if budget.exhausted() || over {
                     return;
                 }
                 if let Some(task) = q.pending.pop_front() {
@@ -130,16 +174,25 @@ where
                 cancel.cancel();
             }
             Ok(outcome) => match &outcome.verdict {
+                Verdict::Holds if whole => {
+                    q.report.outcomes.push(outcome.clone());
+                    q.whole_closed = Some(outcome);
+                    cancel.cancel();
+                }
                 Verdict::Holds => {
                     q.report.decided += 1;
                     q.report.outcomes.push(outcome);
+                    q.open_pieces -= 1;
                 }
                 Verdict::Violated(_) => {
+                    q.open_pieces -= usize::from(!whole);
                     q.report.decided += 1;
                     q.report.outcomes.push(outcome.clone());
                     q.found.get_or_insert(outcome);
                     cancel.cancel();
                 }
+                // Cancelled, or out of time: the pieces cover the whole's region.
+                Verdict::Unknown(_) if whole => {}
                 Verdict::Unknown(why) => {
                     let out_of_limit = limit.is_some() && piece_budget.exhausted();
                     if out_of_limit && !budget.exhausted() {
@@ -150,16 +203,30 @@ where
                             .flatten();
                         match halves {
                             Some((a, b)) => {
-                                q.pending.push_back((a, longer));
-                                q.pending.push_back((b, longer));
+                                q.open_pieces += 1; // two halves for one piece
+                                for piece in [a, b] {
+                                    q.pending.push_back(Task {
+                                        piece,
+                                        limit: longer,
+                                        whole: false,
+                                    });
+                                }
                             }
-                            None => q.pending.push_back((piece, None)),
+                            None => q.pending.push_back(Task {
+                                piece,
+                                limit: None,
+                                whole: false,
+                            }),
                         }
                     } else {
                         q.unknown.get_or_insert_with(|| why.clone());
+                        q.open_pieces -= 1;
                     }
                 }
             },
+        }
+        if q.open_pieces == 0 && q.unknown.is_none() {
+            cancel.cancel(); // every piece closed: the whole, still running, is not needed
         }
         drop(q);
         wake.notify_all();
@@ -180,8 +247,9 @@ where
     }
     let verdict = match (q.found, q.unknown) {
         (Some(found), _) => found.verdict,
+        (None, _) if q.whole_closed.is_some() => Verdict::Holds,
         (None, Some(why)) => Verdict::Unknown(why),
-        (None, None) if q.pending.is_empty() => Verdict::Holds,
+        (None, None) if q.open_pieces == 0 => Verdict::Holds,
         (None, None) => Verdict::Unknown("timeout".into()),
     };
     Ok((verdict, q.report))
