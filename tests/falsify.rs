@@ -119,3 +119,33 @@ fn surrogate_gradients_leave_a_dead_plateau() {
     assert!(r.confirmed());
     assert!(r.input.iter().all(|x| *x >= 0.98 - 1e-9), "{:?}", r.input);
 }
+
+/// `y = relu(x0 + x1 + x2 − 2.99)` on [0, 1]³, unsafe `y ≥ 0.005`: only a sliver at the corner
+/// (1, 1, 1) is unsafe. The centre start cannot reach it with the true gradient (dead there),
+/// and one random sample almost surely misses it; the corners scored among the samples give
+/// the second start, which already is a counterexample (checked with no gradient step).
+#[test]
+fn corners_of_small_boxes_are_tried() {
+    let net = common::generate::relu_network(&[3, 1, 1], &[1.0, 1.0, 1.0, -2.99, 1.0, 0.0]);
+    let (lo, hi) = (vec![0.0; 3], vec![1.0; 3]);
+    let p = linear_property(&lo, &hi, &[1.0], ">=", 0.005);
+    let only_centre = AttackOptions {
+        restarts: 1,
+        samples: 1,
+        steps: 40,
+        seed: 1,
+    };
+    assert!(attack(&net, &p, only_centre, &Budget::unlimited())
+        .unwrap()
+        .is_none());
+    // No gradient step at all: the start itself must be the counterexample.
+    let with_corners = AttackOptions {
+        restarts: 2,
+        steps: 0,
+        ..only_centre
+    };
+    let r = attack(&net, &p, with_corners, &Budget::unlimited())
+        .unwrap()
+        .expect("the corner (1, 1, 1) is found");
+    assert_eq!(r.input, vec![1.0, 1.0, 1.0]);
+}

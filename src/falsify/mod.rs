@@ -59,8 +59,33 @@ impl Default for AttackOptions {
 /// cancelled attack stops within milliseconds.
 const SAMPLES_PER_BUDGET_CHECK: usize = 64;
 
+/// Boxes with at most this many inputs of positive width have every corner scored among the
+/// samples (ReLU networks often reach their extremes at corners, and a small box has few).
+const CORNER_INPUTS: usize = 10;
+
+/// The corners of the box when it has at most [`CORNER_INPUTS`] inputs of positive width
+/// (the fixed ones stay at their value); none otherwise.
+fn corners(lo: &[f64], hi: &[f64]) -> Vec<Vec<f64>> {
+    let free: Vec<usize> = (0..lo.len()).filter(|&i| hi[i] > lo[i]).collect();
+    if free.len() > CORNER_INPUTS {
+        return Vec::new();
+    }
+    (0..1usize << free.len())
+        .map(|mask| {
+            let mut x = lo.to_vec();
+            for (bit, &i) in free.iter().enumerate() {
+                if mask >> bit & 1 == 1 {
+                    x[i] = hi[i];
+                }
+            }
+            x
+        })
+        .collect()
+}
+
 /// The starts of one sub-problem: the centre, the best `restarts − 1` of `samples` random
-/// points, then random points if there were too few samples.
+/// points (and of the box's corners, when it has few inputs), then random points if there
+/// were too few samples.
 fn starts(
     net: &Network,
     sub: &SubProblem,
@@ -72,14 +97,21 @@ fn starts(
     let (lo, hi) = (&region.lower, &region.upper);
     let centre = lo.iter().zip(hi).map(|(l, h)| l + (h - l) / 2.0).collect();
     let wanted = options.restarts.saturating_sub(1);
+    let score = |x: Vec<f64>| {
+        let y = forward(net, &x).output;
+        (conjunction_margin(sub.unsafe_outputs, &y).0, x)
+    };
     let mut sampled: Vec<(f64, Vec<f64>)> = (0..options.samples)
         .take_while(|k| k % SAMPLES_PER_BUDGET_CHECK != 0 || !budget.exhausted())
-        .map(|_| {
-            let x = region.project(pgd::random_point(rng, lo, hi));
-            let y = forward(net, &x).output;
-            (conjunction_margin(sub.unsafe_outputs, &y).0, x)
-        })
+        .map(|_| score(region.project(pgd::random_point(rng, lo, hi))))
         .collect();
+    if options.samples > 0 {
+        sampled.extend(
+            corners(lo, hi)
+                .into_iter()
+                .map(|c| score(region.project(c))),
+        );
+    }
     // The best `wanted` first (a partial selection: a full sort of many samples is slow).
     if wanted < sampled.len() {
         sampled.select_nth_unstable_by(wanted, |a, b| b.0.total_cmp(&a.0));
@@ -145,7 +177,9 @@ const MAX_ROUND_RESTARTS: usize = 1 << 14;
 
 /// Attacks until a counterexample is confirmed or `budget` runs out (or is cancelled):
 /// rounds of [`attack`] with fresh seeds, each with twice the restarts and samples of the
-/// one before. This is the falsifier that runs beside the proof search.
+/// one before, up to 16,384 restarts. With a deadline, rounds of that size go on until
+/// it; with an unlimited budget the falsifier stops after the first of them, so that it
+/// always ends. This is the falsifier that runs beside the proof search.
 pub fn falsify(
     net: &Network,
     property: &Property,
@@ -160,6 +194,9 @@ pub fn falsify(
         round.seed = options.seed.wrapping_add(k);
         if let Some(r) = attack(net, property, round, budget)? {
             return Ok(Some(r));
+        }
+        if round.restarts >= MAX_ROUND_RESTARTS && budget.remaining().is_none() {
+            break;
         }
         round.restarts = (round.restarts * 2).clamp(8, MAX_ROUND_RESTARTS);
         round.samples = (round.samples * 2).clamp(64, 16 * MAX_ROUND_RESTARTS);

@@ -200,9 +200,15 @@ pub fn verify_auto(
     let (exact_result, (falsified, falsifier_time)) = if options.threads >= 2 {
         std::thread::scope(|s| {
             let falsifier = s.spawn(run_falsifier);
-            let exact_result = exact();
+            let exact_result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(exact));
+            // An error or a panic of the search stops the falsifier too (an undecided search
+            // leaves it the time left).
+            if !matches!(exact_result, Ok(Ok((Verdict::Unknown(_), _, _)))) {
+                cancel.cancel();
+            }
             // A panicking falsifier has found nothing.
             let falsified = falsifier.join().unwrap_or((Ok(None), Duration::ZERO));
+            let exact_result = exact_result.unwrap_or_else(|p| std::panic::resume_unwind(p));
             (exact_result, falsified)
         })
     } else {
