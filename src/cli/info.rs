@@ -60,6 +60,8 @@ fn describe(read: &Network, net: &Network) -> serde_json::Value {
         "units": p.units,
         "inputs": net.num_inputs(),
         "outputs": net.num_outputs(),
+        "kind": net.kind(),
+        "sign_layers": net.sign_layer_widths(),
         "relus": net.num_relus(),
         "relu_layers": net.relu_layer_widths(),
         "input_shape": net.input_shape(),
@@ -100,6 +102,13 @@ fn print_text(read: &Network, net: &Network) {
         net.output_shape(),
         p.output_name
     );
+    let signs = net.sign_layer_widths();
+    if !signs.is_empty() {
+        println!(
+            "kind      bnn: {} sign (binarised) layers {signs:?}",
+            signs.len()
+        );
+    }
     let widths = net.relu_layer_widths();
     println!(
         "relus     {:<5} in {} layers {widths:?}",

@@ -38,6 +38,10 @@ pub fn forward(net: &Network, x: &[f64]) -> Trace {
                 })
                 .collect(),
             LayerKind::Relu => v.iter().map(|x| x.max(0.0)).collect(),
+            LayerKind::Sign => v
+                .iter()
+                .map(|x| if *x >= 0.0 { 1.0 } else { -1.0 })
+                .collect(),
             LayerKind::Clamp(c) => v
                 .iter()
                 .zip(c.lower.iter().zip(&c.upper))
@@ -91,6 +95,13 @@ pub fn backward_surrogate(net: &Network, trace: &Trace, g: &[f64], leak: f64) ->
                 .iter()
                 .zip(input)
                 .map(|(dv, x)| if *x > 0.0 { *dv } else { leak * dv })
+                .collect(),
+            // The straight-through estimator (as BNNs are trained): the gradient of the
+            // hard tanh, 1 on [-1, 1] and 0 outside.
+            LayerKind::Sign => d
+                .iter()
+                .zip(input)
+                .map(|(dv, x)| if x.abs() <= 1.0 { *dv } else { 0.0 })
                 .collect(),
             LayerKind::Clamp(c) => d
                 .iter()

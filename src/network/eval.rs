@@ -176,6 +176,19 @@ impl Network {
                         .map(|v| if v > zero { v } else { zero.clone() })
                         .collect()
                 }
+                LayerKind::Sign => {
+                    let (zero, one) = (T::zero(), T::from_f64(1.0));
+                    let minus_one = T::from_f64(-1.0);
+                    x.into_iter()
+                        .map(|v| {
+                            if v >= zero {
+                                one.clone()
+                            } else {
+                                minus_one.clone()
+                            }
+                        })
+                        .collect()
+                }
                 LayerKind::Clamp(c) => x
                     .into_iter()
                     .zip(c.lower.iter().zip(&c.upper))

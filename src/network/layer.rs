@@ -27,6 +27,10 @@ pub enum LayerKind {
     Relu,
     /// `y_i = min(max(x_i, lower_i), upper_i)`: the input clipping of `.nnet` files.
     Clamp(Clamp),
+    /// `y_i = +1 if x_i >= 0, else -1` (so sign(0) = +1): the binarised activation that
+    /// PyTorch exports as `Where(GreaterOrEqual(x, 0), 1, -1)`. Not piecewise linear (it
+    /// jumps at 0); only engines for binarised networks decide networks that have it.
+    Sign,
 }
 
 /// A dense affine map `y = W x + b`, `W` of shape `outputs × inputs`.
@@ -80,6 +84,7 @@ impl Layer {
             },
             LayerKind::Relu => "relu",
             LayerKind::Clamp(_) => "clamp",
+            LayerKind::Sign => "sign",
         }
     }
 

@@ -162,9 +162,10 @@ impl Network {
                         )));
                     }
                 }
-                LayerKind::Relu => {
+                LayerKind::Relu | LayerKind::Sign => {
                     if out != width {
-                        return Err(fail(format!("relu maps {width} values to {out}")));
+                        let kind = layer.kind_name();
+                        return Err(fail(format!("{kind} maps {width} values to {out}")));
                     }
                 }
             }
@@ -230,6 +231,29 @@ impl Network {
             .collect()
     }
 
+    /// The widths of the sign (binarised) activation layers, in order.
+    pub fn sign_layer_widths(&self) -> Vec<usize> {
+        self.layers
+            .iter()
+            .filter(|l| matches!(l.kind, LayerKind::Sign))
+            .map(Layer::output_size)
+            .collect()
+    }
+
+    /// `"bnn"` when the network has sign activations (a binarised network), else
+    /// `"piecewise_linear"` (affine, ReLU and clamp layers only).
+    pub fn kind(&self) -> &'static str {
+        if self
+            .layers
+            .iter()
+            .any(|l| matches!(l.kind, LayerKind::Sign))
+        {
+            "bnn"
+        } else {
+            "piecewise_linear"
+        }
+    }
+
     /// The number of values entering layer `index` (the input width for layer 0).
     pub fn layer_input_size(&self, index: usize) -> usize {
         match index {
@@ -260,6 +284,6 @@ pub(crate) fn non_finite_constant(kind: &LayerKind) -> Option<String> {
         LayerKind::Clamp(c) => {
             bad("lower bound", &c.lower).or_else(|| bad("upper bound", &c.upper))
         }
-        LayerKind::Relu => None,
+        LayerKind::Relu | LayerKind::Sign => None,
     }
 }

@@ -13,6 +13,12 @@ pub enum QueryError {
     InputCount { property: usize, network: usize },
     #[error("the property speaks of {property} outputs but the network has {network}")]
     OutputCount { property: usize, network: usize },
+    #[error(
+        "layer {layer} ({origin}) is a sign activation: this is a binarised network, which \
+         the linear-arithmetic engines (dpllt, z3) cannot encode exactly; it needs a SAT \
+         encoding, which vera does not have yet"
+    )]
+    SignLayer { layer: usize, origin: String },
 }
 
 /// The exact value of a weight (finite, by [`Network::new`]).
@@ -93,6 +99,12 @@ impl Query {
         for (k, layer) in net.layers().iter().enumerate() {
             let name = |i: usize| format!("n{k}_{i}");
             current = match &layer.kind {
+                LayerKind::Sign => {
+                    return Err(QueryError::SignLayer {
+                        layer: k,
+                        origin: layer.origin.clone(),
+                    })
+                }
                 LayerKind::Affine(a) => (0..a.weights.rows())
                     .map(|r| {
                         let terms = a

@@ -157,6 +157,12 @@ pub fn verify_auto(
     let workers = options.threads.saturating_sub(1).max(1);
     let exact = || -> Result<(Verdict, Vec<Outcome>, Duration), VerifyError> {
         let started = Instant::now();
+        if net.kind() == "bnn" {
+            // Attacks handle sign layers (straight-through gradients); no exact engine does yet.
+            let why = "binarised network (sign activations): vera has no exact engine for \
+                       these yet; only the attacks ran";
+            return Ok((Verdict::Unknown(why.into()), vec![], started.elapsed()));
+        }
         let decide =
             |piece: &Piece, b: &Budget| decide_piece(net, piece, b, search_options, &shared_parts);
         let result = if workers == 1 {

@@ -176,7 +176,9 @@ impl AffineMap {
                 }
                 map
             }
-            LayerKind::Relu | LayerKind::Clamp(_) => unreachable!("not an affine layer"),
+            LayerKind::Relu | LayerKind::Clamp(_) | LayerKind::Sign => {
+                unreachable!("not an affine layer")
+            }
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::network::error::{OnnxError, OnnxErrorKind};
 use crate::network::layer::{Layer, LayerKind};
 use crate::network::Precision;
 use crate::onnx_proto::{AttributeProto, NodeProto};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// A value of the graph.
@@ -35,6 +35,8 @@ pub struct Lowering<'a> {
     /// The last layer is an affine map from MatMul/Gemm still without a bias, so that a
     /// following `Add` of a constant can become its bias (exactly what ONNX computes).
     pub(super) bias_open: bool,
+    /// Heads that are comparisons (±1 for true/false), which only `Where` may read.
+    conditions: HashSet<usize>,
 }
 
 /// The node being lowered, for messages.
@@ -66,6 +68,7 @@ impl<'a> Lowering<'a> {
             layers: Vec::new(),
             head: 0,
             bias_open: false,
+            conditions: HashSet::new(),
         }
     }
 
@@ -108,6 +111,18 @@ impl<'a> Lowering<'a> {
             "Concat" => self.concat(node)?,
             "Cast" => self.cast(node)?,
             "Constant" => self.constant(node)?,
+            "BatchNormalization" => self.batch_normalization(node)?,
+            "GreaterOrEqual" | "Greater" | "LessOrEqual" | "Less" => self.comparison(node, op)?,
+            "Where" => self.where_(node)?,
+            "Sign" => {
+                return Err(self.error(
+                    node,
+                    OnnxErrorKind::UnsupportedOperator,
+                    "ONNX Sign gives 0 at 0, which a binarised network must never reach; vera \
+                     does not prove that yet: export the activation as \
+                     Where(GreaterOrEqual(x, 0), 1, -1) (PyTorch's torch.where(x >= 0, 1., -1.))",
+                ))
+            }
             _ => {
                 return Err(self.error(
                     node,
@@ -139,6 +154,10 @@ impl<'a> Lowering<'a> {
             problem,
         };
         match self.values.get(output) {
+            Some(Value::Dynamic { id, .. }) if self.conditions.contains(id) => Err(fail(
+                OnnxErrorKind::UnsupportedUse,
+                format!("the graph output '{output}' is a boolean comparison, not a number"),
+            )),
             Some(Value::Dynamic { id, shape }) if *id == self.head => {
                 Ok((self.layers, shape.clone()))
             }
@@ -205,8 +224,51 @@ impl<'a> Lowering<'a> {
         }
     }
 
+    /// Marks `head` as a comparison result (see [`Lowering::condition_shape`]).
+    pub fn mark_condition(&mut self, head: &Value) {
+        if let Value::Dynamic { id, .. } = head {
+            self.conditions.insert(*id);
+        }
+    }
+
+    pub fn unmark_condition(&mut self, id: usize) {
+        self.conditions.remove(&id);
+    }
+
+    /// Like [`Lowering::chain_shape`], for the condition input of `Where`: the value must be
+    /// the head of the chain and a comparison result.
+    pub fn condition_shape(&self, node: &Node, value: &Value) -> Result<Vec<usize>, OnnxError> {
+        match value {
+            Value::Dynamic { id, shape } if *id == self.head && self.conditions.contains(id) => {
+                Ok(shape.clone())
+            }
+            Value::Dynamic { id, .. } if *id == self.head => Err(self.error(
+                node,
+                OnnxErrorKind::UnsupportedUse,
+                "the condition is not a comparison of the layer chain with a constant \
+                 (GreaterOrEqual, Greater, LessOrEqual, Less)",
+            )),
+            Value::Const(_) => Err(self.error(
+                node,
+                OnnxErrorKind::UnsupportedUse,
+                "the condition is a constant; vera reads Where on a comparison of the layer chain",
+            )),
+            other => self.chain_shape(node, other),
+        }
+    }
+
     /// Checks that a dynamic value is the head of the chain and returns its shape.
     pub fn chain_shape(&self, node: &Node, value: &Value) -> Result<Vec<usize>, OnnxError> {
+        if let Value::Dynamic { id, .. } = value {
+            if self.conditions.contains(id) {
+                return Err(self.error(
+                    node,
+                    OnnxErrorKind::UnsupportedUse,
+                    "reads a boolean comparison result as a number; vera reads comparisons \
+                     only as the condition of Where",
+                ));
+            }
+        }
         match value {
             Value::Dynamic { id, shape } if *id == self.head => Ok(shape.clone()),
             Value::Dynamic { .. } => Err(self.error(

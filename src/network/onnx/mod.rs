@@ -1,5 +1,6 @@
 //! Reader for ONNX models: decodes the protobuf and lowers the graph to vera's layer sequence.
 
+mod binarised;
 mod elementwise;
 mod graph;
 mod linear;
@@ -18,6 +19,7 @@ use std::path::Path;
 /// The ONNX operators vera lowers; listed in "unsupported operator" messages.
 pub const SUPPORTED_OPERATORS: &[&str] = &[
     "Add",
+    "BatchNormalization",
     "Cast",
     "Concat",
     "Constant",
@@ -26,7 +28,11 @@ pub const SUPPORTED_OPERATORS: &[&str] = &[
     "Flatten",
     "Gather",
     "Gemm",
+    "Greater",
+    "GreaterOrEqual",
     "Identity",
+    "Less",
+    "LessOrEqual",
     "MatMul",
     "Mul",
     "Relu",
@@ -35,6 +41,7 @@ pub const SUPPORTED_OPERATORS: &[&str] = &[
     "Squeeze",
     "Sub",
     "Unsqueeze",
+    "Where",
 ];
 
 /// Element types of the graph input that vera evaluates in.
