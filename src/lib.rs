@@ -28,6 +28,7 @@
 //! assert_eq!(pattern.layers, vec![vec![false]]);
 //! ```
 
+pub mod bnn;
 pub mod bounds;
 pub mod cli;
 pub mod dpllt;

@@ -97,3 +97,21 @@ fn verify_on_a_bnn_finds_planted_violations_and_never_says_holds() {
     assert!(j["reason"].as_str().unwrap().contains("binarised"), "{j}");
     assert_eq!(o.status.code(), Some(20));
 }
+
+#[test]
+fn info_reports_a_bnn_and_its_folding() {
+    let path = repo("tests/fixtures/bnn/bnn_small.onnx");
+    let o = vera(&["info", path.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["kind"], "bnn");
+    assert_eq!(j["sign_layers"], serde_json::json!([6, 8]));
+    assert_eq!(j["bnn_fold"]["hidden_neurons"], 8);
+    assert_eq!(j["bnn_fold"]["logits"], 3);
+    // A ReLU network is not one.
+    let relu = repo("benchmarks/vnncomp-test/test_small.onnx");
+    let o = vera(&["info", relu.to_str().unwrap(), "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(j["kind"], "piecewise_linear");
+    assert!(j["bnn_fold"].is_null());
+}

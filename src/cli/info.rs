@@ -1,5 +1,6 @@
 //! `vera info`: what a network is — sizes, shapes, layers, ReLUs.
 
+use crate::bnn::{Bnn, Rule};
 use crate::network::{load_with, Layer, LayerKind, LoadOptions, Network, Units};
 use clap::Args;
 use serde_json::json;
@@ -39,6 +40,38 @@ pub fn run(args: &InfoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Hidden neurons of a folded BNN, and how many of them are constant.
+fn fold_counts(b: &Bnn) -> (usize, usize) {
+    let neurons = b.hidden.iter().map(Vec::len).sum();
+    let constant = b
+        .hidden
+        .iter()
+        .flatten()
+        .filter(|n| matches!(n.rule, Rule::Always(_)))
+        .count();
+    (neurons, constant)
+}
+
+/// `null` for networks without sign layers; else the folded network's counts or the reason
+/// it does not fold.
+fn bnn_fold_json(read: &Network) -> serde_json::Value {
+    if read.kind() != "bnn" {
+        return serde_json::Value::Null;
+    }
+    match Bnn::from_network(read) {
+        Ok(b) => {
+            let (neurons, constant) = fold_counts(&b);
+            json!({
+                "hidden_layers": b.hidden.iter().map(Vec::len).collect::<Vec<_>>(),
+                "hidden_neurons": neurons,
+                "constant_neurons": constant,
+                "logits": b.logits.len(),
+            })
+        }
+        Err(e) => json!({ "error": e.to_string() }),
+    }
+}
+
 fn layer_json(net: &Network, i: usize, layer: &Layer) -> serde_json::Value {
     json!({
         "kind": layer.kind_name(),
@@ -61,6 +94,7 @@ fn describe(read: &Network, net: &Network) -> serde_json::Value {
         "inputs": net.num_inputs(),
         "outputs": net.num_outputs(),
         "kind": net.kind(),
+        "bnn_fold": bnn_fold_json(read),
         "sign_layers": net.sign_layer_widths(),
         "relus": net.num_relus(),
         "relu_layers": net.relu_layer_widths(),
@@ -108,6 +142,16 @@ fn print_text(read: &Network, net: &Network) {
             "kind      bnn: {} sign (binarised) layers {signs:?}",
             signs.len()
         );
+        match Bnn::from_network(read) {
+            Ok(b) => {
+                let (neurons, constant) = fold_counts(&b);
+                println!(
+                    "folded    to integers: {neurons} hidden neurons ({constant} constant), {} logits",
+                    b.logits.len()
+                );
+            }
+            Err(e) => println!("folded    not foldable to integers: {e}"),
+        }
     }
     let widths = net.relu_layer_widths();
     println!(

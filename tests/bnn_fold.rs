@@ -1,0 +1,156 @@
+//! Binarised networks folded to integers (`vera::bnn`) against float32 execution, bit for bit:
+//! the fixtures exported like PyTorch's (and onnxruntime's outputs on them), and hundreds of
+//! generated BNNs with BatchNorms of both signs (and zero) of gamma, probed at random inputs
+//! and exactly at every input threshold and its neighbours.
+
+mod common;
+
+use common::generate::layer;
+use common::{reference_cases, repo, Sampler};
+use vera::bnn::{Bnn, InputBit};
+use vera::network::{
+    load, Affine, Elementwise, ElementwiseOp, LayerKind, Matrix, Network, Precision, Provenance,
+};
+
+fn f32_eval(net: &Network, x: &[f64]) -> Vec<f64> {
+    let x32: Vec<f32> = x.iter().map(|v| *v as f32).collect();
+    net.eval(&x32).unwrap().into_iter().map(f64::from).collect()
+}
+
+#[test]
+fn folded_fixtures_agree_with_onnxruntime() {
+    let mut samples = 0;
+    for case in reference_cases("tests/fixtures/bnn/reference.json") {
+        let net = load(&repo(&case.network)).unwrap();
+        let bnn = Bnn::from_network(&net).unwrap_or_else(|e| panic!("{}: {e}", case.network));
+        for (x, want) in case.inputs.iter().zip(&case.outputs) {
+            let want: Vec<f64> = want.iter().map(|v| f64::from(*v as f32)).collect();
+            assert_eq!(bnn.eval(x), want, "{} at {x:?}", case.network);
+            samples += 1;
+        }
+    }
+    assert!(samples >= 90);
+}
+
+/// A random BNN: per-input BatchNorm (mul, add) and sign, `blocks` ternary linear layers each
+/// with a BatchNorm and sign, and a ±1 linear layer to the logits.
+fn random_bnn(s: &mut Sampler, widths: &[usize]) -> Network {
+    let f = |v: f64| f64::from(v as f32);
+    let mut layers = Vec::new();
+    let bn = |s: &mut Sampler, n: usize, layers: &mut Vec<_>| {
+        // gamma/sqrt(var) of either sign, sometimes zero (a dead neuron).
+        let scale: Vec<f64> = (0..n)
+            .map(|_| match (s.unit() * 10.0) as u32 {
+                0 => 0.0,
+                k if k < 5 => f(-(0.2 + 2.0 * s.unit())),
+                _ => f(0.2 + 2.0 * s.unit()),
+            })
+            .collect();
+        let shift: Vec<f64> = (0..n).map(|_| f(4.0 * s.unit() - 2.0)).collect();
+        let e = |op, operand| LayerKind::Elementwise(Elementwise { op, operand });
+        layers.push(layer(e(ElementwiseOp::Mul, scale), n));
+        layers.push(layer(e(ElementwiseOp::Add, shift), n));
+    };
+    bn(s, widths[0], &mut layers);
+    layers.push(layer(LayerKind::Sign, widths[0]));
+    for (k, w) in widths.windows(2).enumerate() {
+        let last = k + 2 == widths.len();
+        let weights: Vec<f64> = (0..w[0] * w[1])
+            .map(|_| {
+                let u = s.unit();
+                if u < 0.4 {
+                    -1.0
+                } else if u < 0.6 && !last {
+                    0.0
+                } else {
+                    1.0
+                }
+            })
+            .collect();
+        let bias: Vec<f64> = (0..w[1]).map(|_| f(6.0 * s.unit() - 3.0)).collect();
+        let weights = Matrix::from_row_major(w[1], w[0], weights).unwrap();
+        layers.push(layer(LayerKind::Affine(Affine { weights, bias }), w[1]));
+        if !last {
+            bn(s, w[1], &mut layers);
+            layers.push(layer(LayerKind::Sign, w[1]));
+        }
+    }
+    let provenance = Provenance::memory(Precision::F32);
+    Network::new(
+        vec![widths[0]],
+        layers,
+        vec![*widths.last().unwrap()],
+        provenance,
+    )
+    .unwrap()
+}
+
+#[test]
+fn folded_generated_bnns_agree_with_float32_execution() {
+    let mut checked = 0;
+    for seed in 0..300u64 {
+        let mut s = Sampler::new(seed);
+        let n = 1 + (seed as usize % 7);
+        let widths = [
+            n,
+            2 + seed as usize % 9,
+            1 + seed as usize % 5,
+            2 + seed as usize % 3,
+        ];
+        let net = random_bnn(&mut s, &widths);
+        let bnn = Bnn::from_network(&net).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+        // Thresholds of the inputs, and their float32 neighbours.
+        let near: Vec<Vec<f64>> = bnn
+            .inputs
+            .iter()
+            .map(|b| match b {
+                InputBit::AtLeast(t) | InputBit::AtMost(t) => {
+                    let t32 = *t as f32;
+                    vec![*t, f64::from(t32.next_up()), f64::from(t32.next_down())]
+                }
+                InputBit::Always(_) => vec![0.0],
+            })
+            .collect();
+        for trial in 0..40 {
+            let x: Vec<f64> = (0..n)
+                .map(|i| {
+                    if trial % 2 == 0 {
+                        f64::from((8.0 * s.unit() - 4.0) as f32)
+                    } else {
+                        near[i][(s.unit() * near[i].len() as f64) as usize % near[i].len()]
+                    }
+                })
+                .collect();
+            assert_eq!(bnn.eval(&x), f32_eval(&net, &x), "seed {seed} at {x:?}");
+            checked += 1;
+        }
+    }
+    eprintln!("{checked} points agreed");
+}
+
+#[test]
+fn networks_that_are_not_binarised_are_named() {
+    // A ReLU layer where a sign should be.
+    let mut s = Sampler::new(1);
+    let net = random_bnn(&mut s, &[3, 4, 2]);
+    let mut layers = net.layers().to_vec();
+    let k = layers
+        .iter()
+        .rposition(|l| matches!(l.kind, LayerKind::Sign))
+        .unwrap();
+    layers[k].kind = LayerKind::Relu;
+    layers[k].origin = "the_relu".into();
+    let relu = Network::new(vec![3], layers, vec![2], Provenance::memory(Precision::F32)).unwrap();
+    let e = Bnn::from_network(&relu).unwrap_err().to_string();
+    assert!(e.contains("the_relu") && e.contains("relu"), "{e}");
+    // A real weight in a binarised linear layer.
+    let mut layers = net.layers().to_vec();
+    if let LayerKind::Affine(a) = &mut layers[3].kind {
+        let mut w = a.weights.as_slice().to_vec();
+        w[0] = 0.5;
+        a.weights = Matrix::from_row_major(a.weights.rows(), a.weights.cols(), w).unwrap();
+    }
+    let real = Network::new(vec![3], layers, vec![2], Provenance::memory(Precision::F32)).unwrap();
+    let e = Bnn::from_network(&real).unwrap_err().to_string();
+    assert!(e.contains("0.5") && e.contains("{-1, 0, 1}"), "{e}");
+}
