@@ -29,6 +29,7 @@
 //! ```
 
 pub mod bnn;
+pub mod bnn_sat;
 pub mod bounds;
 pub mod cli;
 pub mod dpllt;

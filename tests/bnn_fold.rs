@@ -5,12 +5,10 @@
 
 mod common;
 
-use common::generate::layer;
+use common::generate::random_bnn;
 use common::{reference_cases, repo, Sampler};
 use vera::bnn::{Bnn, InputBit};
-use vera::network::{
-    load, Affine, Elementwise, ElementwiseOp, LayerKind, Matrix, Network, Precision, Provenance,
-};
+use vera::network::{load, LayerKind, Matrix, Network, Precision, Provenance};
 
 fn f32_eval(net: &Network, x: &[f64]) -> Vec<f64> {
     let x32: Vec<f32> = x.iter().map(|v| *v as f32).collect();
@@ -30,59 +28,6 @@ fn folded_fixtures_agree_with_onnxruntime() {
         }
     }
     assert!(samples >= 90);
-}
-
-/// A random BNN: per-input BatchNorm (mul, add) and sign, `blocks` ternary linear layers each
-/// with a BatchNorm and sign, and a ±1 linear layer to the logits.
-fn random_bnn(s: &mut Sampler, widths: &[usize]) -> Network {
-    let f = |v: f64| f64::from(v as f32);
-    let mut layers = Vec::new();
-    let bn = |s: &mut Sampler, n: usize, layers: &mut Vec<_>| {
-        // gamma/sqrt(var) of either sign, sometimes zero (a dead neuron).
-        let scale: Vec<f64> = (0..n)
-            .map(|_| match (s.unit() * 10.0) as u32 {
-                0 => 0.0,
-                k if k < 5 => f(-(0.2 + 2.0 * s.unit())),
-                _ => f(0.2 + 2.0 * s.unit()),
-            })
-            .collect();
-        let shift: Vec<f64> = (0..n).map(|_| f(4.0 * s.unit() - 2.0)).collect();
-        let e = |op, operand| LayerKind::Elementwise(Elementwise { op, operand });
-        layers.push(layer(e(ElementwiseOp::Mul, scale), n));
-        layers.push(layer(e(ElementwiseOp::Add, shift), n));
-    };
-    bn(s, widths[0], &mut layers);
-    layers.push(layer(LayerKind::Sign, widths[0]));
-    for (k, w) in widths.windows(2).enumerate() {
-        let last = k + 2 == widths.len();
-        let weights: Vec<f64> = (0..w[0] * w[1])
-            .map(|_| {
-                let u = s.unit();
-                if u < 0.4 {
-                    -1.0
-                } else if u < 0.6 && !last {
-                    0.0
-                } else {
-                    1.0
-                }
-            })
-            .collect();
-        let bias: Vec<f64> = (0..w[1]).map(|_| f(6.0 * s.unit() - 3.0)).collect();
-        let weights = Matrix::from_row_major(w[1], w[0], weights).unwrap();
-        layers.push(layer(LayerKind::Affine(Affine { weights, bias }), w[1]));
-        if !last {
-            bn(s, w[1], &mut layers);
-            layers.push(layer(LayerKind::Sign, w[1]));
-        }
-    }
-    let provenance = Provenance::memory(Precision::F32);
-    Network::new(
-        vec![widths[0]],
-        layers,
-        vec![*widths.last().unwrap()],
-        provenance,
-    )
-    .unwrap()
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Binarised networks in the ONNX pattern PyTorch exports (tests/fixtures/bnn, written by
 //! scripts/make-bnn-fixtures.py): vera's float32 execution against onnxruntime's outputs bit
 //! for bit, including inputs placed exactly on BatchNorm thresholds; clear errors for what it
-//! does not read; and what `vera verify` says about them today.
+//! does not read; and `vera verify` on them (the SAT engine).
 
 mod common;
 
@@ -43,7 +43,7 @@ fn what_vera_does_not_read_is_named() {
 }
 
 #[test]
-fn verify_on_a_bnn_finds_planted_violations_and_never_says_holds() {
+fn verify_on_a_bnn_finds_planted_violations_and_proves_bounded_outputs() {
     let net_path = repo("tests/fixtures/bnn/bnn_small.onnx");
     let net = load(&net_path).unwrap();
     let tmp = tempfile::tempdir().unwrap();
@@ -81,8 +81,8 @@ fn verify_on_a_bnn_finds_planted_violations_and_never_says_holds() {
     ]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(j["verdict"], "violated", "{j}");
-    // Far out of reach (the logits are bounded by the sum of |weights| and |bias|): unknown,
-    // with the reason, never holds (no exact engine reads sign layers yet).
+    // Far out of reach (the logits are bounded by the sum of |weights| and |bias|): the SAT
+    // engine proves it.
     let unreachable = write("unreachable.vnnlib", "(assert (>= Y_0 1000000))".into());
     let o = vera(&[
         "verify",
@@ -93,9 +93,21 @@ fn verify_on_a_bnn_finds_planted_violations_and_never_says_holds() {
         "--json",
     ]);
     let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(j["verdict"], "unknown", "{j}");
-    assert!(j["reason"].as_str().unwrap().contains("binarised"), "{j}");
-    assert_eq!(o.status.code(), Some(20));
+    assert_eq!(j["verdict"], "holds", "{j}");
+    assert_eq!(j["answered_by"], "sat", "{j}");
+    assert_eq!(o.status.code(), Some(0));
+    // --engine sat on a ReLU network is an error that says why.
+    let relu = repo("benchmarks/vnncomp-test/test_small.onnx");
+    let prop = repo("benchmarks/vnncomp-test/test_small.vnnlib");
+    let o = vera(&[
+        "verify",
+        relu.to_str().unwrap(),
+        prop.to_str().unwrap(),
+        "--engine",
+        "sat",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("binarised networks only"));
 }
 
 #[test]

@@ -18,6 +18,15 @@ pub fn round(x: f64, precision: Precision) -> f64 {
     }
 }
 
+/// `a + b` as one operation of `precision` (for float32, not via an f64 sum: that would round
+/// twice).
+pub fn add(a: f64, b: f64, precision: Precision) -> f64 {
+    match precision {
+        Precision::F32 => f64::from(a as f32 + b as f32),
+        Precision::F64 => a + b,
+    }
+}
+
 impl Chain {
     /// The value after every step, each rounded to `precision` (one IEEE operation each, so
     /// exactly what float32 execution computes).

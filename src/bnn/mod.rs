@@ -8,7 +8,7 @@
 mod chain;
 mod input_bit;
 
-pub use chain::Chain;
+pub use chain::{add, Chain};
 pub use input_bit::InputBit;
 
 use crate::network::{LayerKind, Network, Precision};
@@ -263,10 +263,7 @@ impl Bnn {
         self.logits
             .iter()
             .map(|l| {
-                let z = round(
-                    l.sum.value(&bits) as f64 + round(l.bias, self.precision),
-                    self.precision,
-                );
+                let z = add(l.sum.value(&bits) as f64, l.bias, self.precision);
                 l.chain.apply(z, self.precision)
             })
             .collect()
@@ -279,7 +276,7 @@ impl Bnn {
 fn fold_rule(sum: &IntegerSum, bias: f64, chain: &Chain, precision: Precision) -> Option<Rule> {
     let (lo, hi) = sum.range();
     let fires = |p: i64| {
-        let z = round(p as f64 + round(bias, precision), precision);
+        let z = add(p as f64, bias, precision);
         chain.apply(z, precision) >= 0.0
     };
     let at_lo = fires(lo);

@@ -98,6 +98,22 @@ impl EngineArgs {
                 };
                 verify_auto(net, property, budget, options)
             }
+            EngineChoice::Sat if net.kind() != "bnn" => Err(crate::verify::VerifyError::Engine(
+                crate::engine::EngineError {
+                    engine: "sat",
+                    problem: "the network has no sign activations: --engine sat decides \
+                              binarised networks only"
+                        .into(),
+                },
+            )),
+            EngineChoice::Sat => {
+                let options = AutoOptions {
+                    threads: self.threads(),
+                    search,
+                    ..AutoOptions::default()
+                };
+                verify_auto(net, property, budget, options)
+            }
             EngineChoice::Dpllt => {
                 verify_with(net, property, &DplltEngine::default(), budget, search)
             }
@@ -117,6 +133,9 @@ pub enum EngineChoice {
     Dpllt,
     /// Z3 in linear real arithmetic (exact) on the boxes split and conquer leaves open.
     Z3,
+    /// Binarised networks: folded to integers and decided by SAT (varisat), after a first
+    /// attack (what auto does for them).
+    Sat,
 }
 
 /// Loads the inputs and decides; shared with `vera vnncomp run`.

@@ -158,10 +158,21 @@ pub fn verify_auto(
     let exact = || -> Result<(Verdict, Vec<Outcome>, Duration), VerifyError> {
         let started = Instant::now();
         if net.kind() == "bnn" {
-            // Attacks handle sign layers (straight-through gradients); no exact engine does yet.
-            let why = "binarised network (sign activations): vera has no exact engine for \
-                       these yet; only the attacks ran";
-            return Ok((Verdict::Unknown(why.into()), vec![], started.elapsed()));
+            let verdict = crate::bnn_sat::decide(net, property, &budget)?;
+            let outcome = Outcome {
+                verdict: verdict.clone(),
+                engine: "sat",
+                answered_by: "sat",
+                elapsed: started.elapsed(),
+                sub_problems: property.sub_problems().count(),
+                closed_by_bounds: 0,
+                search: SearchStats::default(),
+                parts: vec![],
+            };
+            if !matches!(verdict, Verdict::Unknown(_)) {
+                cancel.cancel();
+            }
+            return Ok((verdict, vec![outcome], started.elapsed()));
         }
         let decide =
             |piece: &Piece, b: &Budget| decide_piece(net, piece, b, search_options, &shared_parts);
@@ -260,7 +271,11 @@ pub fn verify_auto(
         .iter()
         .find(|o| std::mem::discriminant(&o.verdict) == std::mem::discriminant(&verdict))
         .map_or("none", |o| o.answered_by);
-    let exact_name = if workers > 1 { "dpllt-pool" } else { "dpllt" };
+    let exact_name = match (net.kind(), workers) {
+        ("bnn", _) => "sat",
+        (_, 1) => "dpllt",
+        _ => "dpllt-pool",
+    };
     let exact_word = |v: &Verdict| match v {
         Verdict::Unknown(_) if falsified.is_some() => "cancelled".to_string(),
         v => v.word().to_string(),
