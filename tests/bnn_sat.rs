@@ -73,11 +73,19 @@ fn sat_engine_agrees_with_exhaustive_enumeration() {
         }
         let p = vnnlib::parse(text.as_bytes(), "generated.vnnlib", None).unwrap();
         let want = oracle(&net, &p, &lo, &hi);
-        match decide(&net, &p, &Budget::unlimited()).unwrap() {
+        let report = decide(&net, &p, &Budget::unlimited()).unwrap();
+        match report.verdict {
             Verdict::Holds => {
                 assert!(
                     !want,
                     "seed {seed}: sat says holds, a corner is a counterexample"
+                );
+                // Every unsatisfiable sub-problem came with a proof that checked.
+                assert!(
+                    report.proofs >= 1 && report.checked == report.proofs,
+                    "seed {seed}: {} proofs, {} checked",
+                    report.proofs,
+                    report.checked
                 );
                 holds += 1;
             }

@@ -158,7 +158,18 @@ pub fn verify_auto(
     let exact = || -> Result<(Verdict, Vec<Outcome>, Duration), VerifyError> {
         let started = Instant::now();
         if net.kind() == "bnn" {
-            let verdict = crate::bnn_sat::decide(net, property, &budget)?;
+            let report = crate::bnn_sat::decide(net, property, &budget)?;
+            let verdict = report.verdict.clone();
+            if report.proofs > 0 {
+                lock(&shared_parts).push(Part {
+                    name: "drat",
+                    elapsed: Duration::ZERO,
+                    result: format!(
+                        "{} of {} unsatisfiability proofs checked (RUP, {} lemmas)",
+                        report.checked, report.proofs, report.lemmas
+                    ),
+                });
+            }
             let outcome = Outcome {
                 verdict: verdict.clone(),
                 engine: "sat",
