@@ -6,10 +6,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 use vera::engine::{Budget, Cancel, Engine, EngineAnswer};
-use vera::network::load;
 use vera::query::Query;
 use vera::smt_z3::Z3Engine;
-use vera::spec::vnnlib;
 use vera::verify::{verify_auto, AutoOptions, Verdict};
 
 /// The threads of this process, once they stop changing (a joined thread's last steps in the
@@ -48,14 +46,8 @@ fn cancelled_after<T>(after: Duration, work: impl FnOnce(&Budget) -> T) -> (T, D
 
 #[test]
 fn cancelled_runs_stop_and_leave_no_thread_behind() {
-    let dir = common::acasxu();
     // 3_3 property 2 holds and takes the search well over ten seconds.
-    let net = load(&dir.join("onnx/ACASXU_run2a_3_3_batch_2000.onnx")).unwrap();
-    let dims = vnnlib::Dimensions {
-        inputs: 5,
-        outputs: 5,
-    };
-    let p = vnnlib::read(&dir.join("vnnlib/prop_2.vnnlib"), Some(dims)).unwrap();
+    let (net, p) = common::acas_instance(3, 3, 2);
     // Z3 4.8 runs its `timeout` on a timer thread it keeps for reuse; the portfolio may hand a
     // piece to Z3 (when the DPLL(T) engine gives up on it), so a first short Z3 check starts
     // that thread before counting, and the counts below see only vera's own threads.

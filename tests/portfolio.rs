@@ -9,7 +9,6 @@ use common::Sampler;
 use std::time::Duration;
 use vera::engine::Budget;
 use vera::falsify::{falsify, AttackOptions};
-use vera::network::load;
 use vera::spec::{to_f64, vnnlib, Property};
 use vera::verify::{pieces, split_into, verify_auto, AutoOptions, PoolOptions, Verdict};
 
@@ -146,13 +145,7 @@ fn the_falsifier_finds_acas_xu_1_9_property_7() {
     // Violated, with the outputs constant over most of the box: random sampling hits a
     // counterexample about twice per million points and true-gradient ascent never leaves
     // the plateau; the surrogate gradients of the falsifier's later rounds do.
-    let dir = common::acasxu();
-    let net = load(&dir.join("onnx/ACASXU_run2a_1_9_batch_2000.onnx")).unwrap();
-    let dims = vnnlib::Dimensions {
-        inputs: 5,
-        outputs: 5,
-    };
-    let p = vnnlib::read(&dir.join("vnnlib/prop_7.vnnlib"), Some(dims)).unwrap();
+    let (net, p) = common::acas_instance(1, 9, 7);
     let budget = Budget::from_now(Duration::from_secs(60));
     let r = falsify(&net, &p, AttackOptions::default(), &budget)
         .unwrap()
@@ -164,13 +157,7 @@ fn the_falsifier_finds_acas_xu_1_9_property_7() {
 fn the_same_seed_gives_the_same_witness() {
     // ACAS Xu 1_9 property 7: the falsifier's rounds, with no deadline to cut them at a
     // moment that depends on the machine, find the same counterexample for the same seed.
-    let dir = common::acasxu();
-    let net = load(&dir.join("onnx/ACASXU_run2a_1_9_batch_2000.onnx")).unwrap();
-    let dims = vnnlib::Dimensions {
-        inputs: 5,
-        outputs: 5,
-    };
-    let p = vnnlib::read(&dir.join("vnnlib/prop_7.vnnlib"), Some(dims)).unwrap();
+    let (net, p) = common::acas_instance(1, 9, 7);
     let witness = |seed: u64| {
         let options = AttackOptions {
             seed,

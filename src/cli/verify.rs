@@ -90,14 +90,6 @@ impl EngineArgs {
         let mut search = SearchOptions::default();
         search.attack.seed = self.seed;
         match self.engine {
-            EngineChoice::Auto => {
-                let options = AutoOptions {
-                    threads: self.threads(),
-                    search,
-                    ..AutoOptions::default()
-                };
-                verify_auto(net, property, budget, options)
-            }
             EngineChoice::Sat if net.kind() != "bnn" => Err(crate::verify::VerifyError::Engine(
                 crate::engine::EngineError {
                     engine: "sat",
@@ -106,7 +98,8 @@ impl EngineArgs {
                         .into(),
                 },
             )),
-            EngineChoice::Sat => {
+            // The portfolio sends binarised networks to the SAT engine.
+            EngineChoice::Auto | EngineChoice::Sat => {
                 let options = AutoOptions {
                     threads: self.threads(),
                     search,

@@ -38,6 +38,22 @@ pub fn acasxu() -> PathBuf {
     dir
 }
 
+/// ACAS Xu network `a_b` (ONNX) and property `prop_N`, read as vera reads them.
+pub fn acas_instance(
+    a: usize,
+    b: usize,
+    prop: usize,
+) -> (vera::network::Network, vera::spec::Property) {
+    let dir = acasxu();
+    let net = vera::network::load(&dir.join(format!("onnx/{}.onnx", acas_name(a, b)))).unwrap();
+    let dims = vera::spec::vnnlib::Dimensions {
+        inputs: 5,
+        outputs: 5,
+    };
+    let path = dir.join(format!("vnnlib/prop_{prop}.vnnlib"));
+    (net, vera::spec::vnnlib::read(&path, Some(dims)).unwrap())
+}
+
 /// The name stem of ACAS Xu network `a_b`.
 pub fn acas_name(a: usize, b: usize) -> String {
     format!("ACASXU_run2a_{a}_{b}_batch_2000")

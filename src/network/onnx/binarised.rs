@@ -5,7 +5,7 @@
 //! computing exactly what onnxruntime computes.
 
 use super::lower::{float_attribute, int_attribute, Lowering, Node, Value};
-use super::tensor::{broadcast_shape, broadcast_to};
+use super::tensor::broadcast_to;
 use crate::network::error::{OnnxError, OnnxErrorKind};
 use crate::network::layer::{Elementwise, ElementwiseOp, LayerKind};
 use crate::network::Precision;
@@ -122,17 +122,7 @@ impl Lowering<'_> {
                 )),
             };
         let shape = self.chain_shape(node, &x)?;
-        if broadcast_shape(&shape, &c.shape).as_deref() != Some(shape.as_slice()) {
-            return Err(self.error(
-                node,
-                OnnxErrorKind::Shape,
-                format!(
-                    "the constant of shape {:?} does not broadcast to the value's shape {shape:?}",
-                    c.shape
-                ),
-            ));
-        }
-        let threshold = broadcast_to(&c.floats(), &c.shape, &shape);
+        let threshold = self.broadcast_constant(node, &c, &shape, "the constant")?;
         let n = threshold.len();
         if threshold.iter().any(|v| *v != 0.0) {
             let minus: Vec<f64> = threshold.iter().map(|v| -v).collect();
@@ -175,17 +165,7 @@ impl Lowering<'_> {
         let shape = self.condition_shape(node, &cond)?;
         let branch = |l: &Self, i: usize, what: &str| -> Result<Vec<f64>, OnnxError> {
             let c = l.const_input(node, i, what)?;
-            if broadcast_shape(&shape, &c.shape).as_deref() != Some(shape.as_slice()) {
-                return Err(l.error(
-                    node,
-                    OnnxErrorKind::Shape,
-                    format!(
-                        "{what} of shape {:?} does not broadcast to the condition's shape {shape:?}",
-                        c.shape
-                    ),
-                ));
-            }
-            Ok(broadcast_to(&c.floats(), &c.shape, &shape))
+            l.broadcast_constant(node, c, &shape, what)
         };
         let a = branch(self, 1, "the value where true")?;
         let b = branch(self, 2, "the value where false")?;

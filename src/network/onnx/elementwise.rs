@@ -89,17 +89,7 @@ impl Lowering<'_> {
         const_first: bool,
     ) -> Result<Value, OnnxError> {
         let shape = self.chain_shape(node, head)?;
-        if broadcast_shape(&shape, &c.shape).as_deref() != Some(shape.as_slice()) {
-            return Err(self.error(
-                node,
-                OnnxErrorKind::Shape,
-                format!(
-                    "the constant of shape {:?} does not broadcast to the value's shape {shape:?}",
-                    c.shape
-                ),
-            ));
-        }
-        let operand = broadcast_to(&c.floats(), &c.shape, &shape);
+        let operand = self.broadcast_constant(node, c, &shape, "the constant")?;
         match (op, const_first) {
             ("Add", _) => self.add_constant(node, operand, shape),
             ("Sub", false) => self.add_constant(node, operand.iter().map(|v| -v).collect(), shape),

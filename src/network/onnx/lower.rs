@@ -4,7 +4,7 @@
 //! input. The functions of the input must form one chain: each node that consumes one takes
 //! the newest, so the graph is a sequence of layers. Nodes on constants are evaluated here.
 
-use super::tensor::ConstTensor;
+use super::tensor::{broadcast_shape, broadcast_to, ConstTensor};
 use super::{node_ref, SUPPORTED_OPERATORS};
 use crate::network::error::{OnnxError, OnnxErrorKind};
 use crate::network::layer::{Layer, LayerKind};
@@ -255,6 +255,28 @@ impl<'a> Lowering<'a> {
             )),
             other => self.chain_shape(node, other),
         }
+    }
+
+    /// The values of constant `c` broadcast to `shape` (the chain's value's shape, which the
+    /// constant must broadcast to without growing it); `what` names the constant.
+    pub fn broadcast_constant(
+        &self,
+        node: &Node,
+        c: &ConstTensor,
+        shape: &[usize],
+        what: &str,
+    ) -> Result<Vec<f64>, OnnxError> {
+        if broadcast_shape(shape, &c.shape).as_deref() != Some(shape) {
+            return Err(self.error(
+                node,
+                OnnxErrorKind::Shape,
+                format!(
+                    "{what} of shape {:?} does not broadcast to the value's shape {shape:?}",
+                    c.shape
+                ),
+            ));
+        }
+        Ok(broadcast_to(&c.floats(), &c.shape, shape))
     }
 
     /// Checks that a dynamic value is the head of the chain and returns its shape.
