@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""make_instances.py: the local-robustness instances of the BNN benchmark, in VNN-LIB, for the
+models that train.py exported.
+
+For each model, the first 100 held-out digits (mnist.py's test split, in order) that
+onnxruntime classifies correctly, and each eps in EPSILONS pixel levels: the input box
+max(0, x - eps/255) <= X_i <= min(1, x + eps/255) around the digit x (pixel value level/255)
+and the unsafe set "some other logit is at least the true one",
+(assert (or (and (>= Y_j Y_t)) ...)) over j != t. A property holds when the model keeps its
+(strict) decision on the whole box.
+
+  instances/<model>/digit<idx>_eps<eps>.vnnlib   the properties (generated, not committed)
+  instances.csv                                  model,property,timeout per line, no header,
+                                                 paths relative to benchmarks/bnn (the
+                                                 VNN-COMP layout benchmarks/run.py reads)
+  centers/digit<idx>.txt                         the 784 input values of every digit used,
+                                                 one per line (committed)
+  centers/labels.csv                             index,label,source of those digits
+  centers/selected.csv                           model,index,label: the digits each model's
+                                                 instances use
+
+Bounds are the float64 number nearest to the rational (level +- eps)/255, written as its
+shortest round-trip decimal (Python's repr), clipped to exactly 0 and 1; the centre values are
+written the same way, so reading them as float64 and rounding to float32 gives the input the
+models were checked on. Deterministic: the same models give the same files.
+
+Usage (from any directory):  python3 benchmarks/bnn/make_instances.py
+"""
+import csv
+import os
+import shutil
+
+import numpy as np
+import onnxruntime as ort
+
+import mnist
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MODELS = ["narodytska", "eev_mlp"]
+EPSILONS = [1, 2, 3, 5, 10]
+DIGITS_PER_MODEL = 100
+TIMEOUT_S = 120
+N_OUTPUTS = 10
+
+
+def decimal(level):
+    """The shortest decimal of the float64 nearest to level/255, clipped to [0, 1]."""
+    if level <= 0:
+        return "0.0"
+    if level >= 255:
+        return "1.0"
+    return repr(level / 255)
+
+
+def predictions(model_path, xs):
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = ort.InferenceSession(model_path, opts, providers=["CPUExecutionProvider"])
+    return np.array([int(sess.run(["output"], {"input": x.reshape(1, -1)})[0].argmax()) for x in xs])
+
+
+def vnnlib(levels, label, eps, model, idx):
+    """The VNN-LIB text of one robustness property."""
+    lines = [f"; {model}: held-out digit {idx} (label {label}), L-inf ball of {eps}/255 clipped to [0, 1]",
+             "; written by benchmarks/bnn/make_instances.py", ""]
+    lines += [f"(declare-const X_{i} Real)" for i in range(len(levels))]
+    lines.append("")
+    lines += [f"(declare-const Y_{j} Real)" for j in range(N_OUTPUTS)]
+    lines.append("")
+    for i, level in enumerate(int(v) for v in levels):
+        lines.append(f"(assert (>= X_{i} {decimal(level - eps)}))")
+        lines.append(f"(assert (<= X_{i} {decimal(level + eps)}))")
+    lines.append("")
+    lines.append("(assert (or")
+    lines += [f"    (and (>= Y_{j} Y_{label}))" for j in range(N_OUTPUTS) if j != label]
+    lines.append("))")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    _, (levels, labels, sources) = mnist.split()
+    xs = mnist.pixels(levels)
+    rows, selected, used = [], [], set()
+    for model in MODELS:
+        model_path = os.path.join(HERE, "models", f"{model}.onnx")
+        correct = np.flatnonzero(predictions(model_path, xs) == labels)[:DIGITS_PER_MODEL]
+        folder = os.path.join(HERE, "instances", model)
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder)
+        for idx in correct:
+            used.add(int(idx))
+            selected.append((model, int(idx), int(labels[idx])))
+            for eps in EPSILONS:
+                name = f"digit{idx}_eps{eps}.vnnlib"
+                with open(os.path.join(folder, name), "w") as f:
+                    f.write(vnnlib(levels[idx], int(labels[idx]), eps, model, idx))
+                rows.append((f"models/{model}.onnx", f"instances/{model}/{name}", TIMEOUT_S))
+        skipped = int(correct[-1]) + 1 - len(correct)
+        print(f"{model}: digits 0..{correct[-1]} minus {skipped} misclassified -> "
+              f"{len(correct) * len(EPSILONS)} instances in {os.path.relpath(folder, HERE)}")
+    with open(os.path.join(HERE, "instances.csv"), "w", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)
+    centers = os.path.join(HERE, "centers")
+    shutil.rmtree(centers, ignore_errors=True)
+    os.makedirs(centers)
+    for idx in sorted(used):
+        with open(os.path.join(centers, f"digit{idx}.txt"), "w") as f:
+            f.write("".join(decimal(int(v)) + "\n" for v in levels[idx]))
+    with open(os.path.join(centers, "labels.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["index", "label", "source"])
+        w.writerows((idx, int(labels[idx]), sources[idx]) for idx in sorted(used))
+    with open(os.path.join(centers, "selected.csv"), "w", newline="") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["model", "index", "label"])
+        w.writerows(selected)
+    print(f"{len(rows)} instances in instances.csv; {len(used)} centres in {os.path.relpath(centers, HERE)}")
+
+
+if __name__ == "__main__":
+    main()
