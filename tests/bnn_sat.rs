@@ -9,7 +9,7 @@ mod common;
 use common::generate::random_bnn;
 use common::Sampler;
 use num_rational::BigRational;
-use vera::bnn_sat::decide;
+use vera::bnn_sat::{decide, SatOptions, SatSolver};
 use vera::engine::Budget;
 use vera::network::Network;
 use vera::spec::{vnnlib, Property};
@@ -73,7 +73,16 @@ fn sat_engine_agrees_with_exhaustive_enumeration() {
         }
         let p = vnnlib::parse(text.as_bytes(), "generated.vnnlib", None).unwrap();
         let want = oracle(&net, &p, &lo, &hi);
-        let report = decide(&net, &p, &Budget::unlimited()).unwrap();
+        let solver = if seed % 2 == 0 {
+            SatSolver::Varisat
+        } else {
+            SatSolver::Cadical
+        };
+        let options = SatOptions {
+            solver,
+            keep_proofs: false,
+        };
+        let report = decide(&net, &p, &Budget::unlimited(), &options).unwrap();
         match report.verdict {
             Verdict::Holds => {
                 assert!(
@@ -87,6 +96,9 @@ fn sat_engine_agrees_with_exhaustive_enumeration() {
                     report.proofs,
                     report.checked
                 );
+                if solver == SatSolver::Varisat {
+                    assert_eq!(report.checked_by, vec!["varisat-checker"], "seed {seed}");
+                }
                 holds += 1;
             }
             Verdict::Violated(r) => {

@@ -15,27 +15,83 @@ use varisat::{CnfFormula, ExtendFormula, Lit};
 #[error("{0}")]
 pub struct Unsupported(pub String);
 
-/// `base + step·L`, where `L` counts the true literals and `outputs[m-1] ⇔ L >= m`.
+/// A bit of the encoding: fixed by the input box and propagation, or a literal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bit {
+    Const(bool),
+    Var(Lit),
+}
+
+impl std::ops::Not for Bit {
+    type Output = Bit;
+    fn not(self) -> Bit {
+        match self {
+            Bit::Const(b) => Bit::Const(!b),
+            Bit::Var(l) => Bit::Var(!l),
+        }
+    }
+}
+
+/// `base + step·L`, where `L` counts the true literals of `free` literals and
+/// `outputs[m-1] ⇔ L >= m`.
 struct Unary {
     base: i64,
     step: i64,
+    free: usize,
     outputs: Vec<Lit>,
 }
 
-/// An input: the float32 values its box holds, and its literal.
+impl Unary {
+    /// `L >= m` as a bit.
+    fn at_least(&self, m: i64) -> Bit {
+        if m <= 0 {
+            Bit::Const(true)
+        } else if m as usize > self.free {
+            Bit::Const(false)
+        } else {
+            Bit::Var(self.outputs[m as usize - 1])
+        }
+    }
+}
+
+/// An input: the float32 values its box holds, and its bit.
 #[derive(Debug, Clone, Copy)]
 pub struct Input {
     pub lowest: f64,
     pub highest: f64,
     pub bit: InputBit,
-    pub lit: Lit,
+    pub lit: Bit,
+}
+
+/// How big an encoding came out, after simplification.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Size {
+    /// Inputs the box leaves free to flip.
+    pub free_inputs: usize,
+    /// Hidden neurons fixed by the input box (constant propagation).
+    pub fixed_neurons: usize,
+    pub hidden_neurons: usize,
 }
 
 /// The CNF of one query, and how to read an input point off a model.
 pub struct Encoding {
     pub formula: CnfFormula,
     pub inputs: Vec<Input>,
-    truth: Lit,
+    pub size: Size,
+    /// Literals a clause is guarded by (`¬g ∨ clause`), while an output disjunct is added.
+    guard: Option<Lit>,
+}
+
+/// Longest list of literals one weighted sum may expand to (each literal repeated |c|/g
+/// times, for g the gcd of the coefficients).
+const MAX_EXPANDED: usize = 1 << 20;
+
+fn gcd(a: i64, b: i64) -> i64 {
+    if b == 0 {
+        a.abs()
+    } else {
+        gcd(b, a % b)
+    }
 }
 
 fn floor_div(a: i64, d: i64) -> i64 {
@@ -48,7 +104,7 @@ fn ceil_div(a: i64, d: i64) -> i64 {
 
 /// The float32 values in `[lo, hi]`: the least and the greatest (unbounded sides give the
 /// float32 extremes); `None` when there is none.
-fn f32_range(lo: Option<&BigRational>, hi: Option<&BigRational>) -> Option<(f64, f64)> {
+pub(crate) fn f32_range(lo: Option<&BigRational>, hi: Option<&BigRational>) -> Option<(f64, f64)> {
     let exact = |v: f32| BigRational::from_float(v);
     let low = match lo {
         None => f32::MIN,
@@ -74,63 +130,115 @@ fn f32_range(lo: Option<&BigRational>, hi: Option<&BigRational>) -> Option<(f64,
 }
 
 impl Encoding {
-    fn at_least(&self, u: &Unary, m: i64) -> Lit {
-        if m <= 0 {
-            self.truth
-        } else if m as usize > u.outputs.len() {
-            !self.truth
-        } else {
-            u.outputs[m as usize - 1]
+    /// Adds `clause` (guarded while an output disjunct is being added); a true bit satisfies
+    /// it, false bits drop out.
+    fn clause(&mut self, bits: &[Bit]) {
+        let mut lits = Vec::with_capacity(bits.len() + 1);
+        for b in bits {
+            match *b {
+                Bit::Const(true) => return,
+                Bit::Const(false) => {}
+                Bit::Var(l) => lits.push(l),
+            }
         }
+        if let Some(g) = self.guard {
+            lits.push(!g);
+        }
+        self.formula.add_clause(&lits);
     }
 
-    fn unary(&mut self, sum: &IntegerSum, bits: &[Lit]) -> Result<Unary, Unsupported> {
-        let step = sum.terms.first().map_or(1, |(_, c)| c.abs());
-        if let Some((j, c)) = sum.terms.iter().find(|(_, c)| c.abs() != step) {
-            return Err(Unsupported(format!(
-                "a neuron weighs input {j} by {c} and others by {step}: only sums with one \
-                 coefficient size are encoded"
-            )));
-        }
+    /// The free literals of `sum` over `bits` (each repeated |c|/g times, negated for c < 0),
+    /// with the fixed ones folded into the base.
+    fn literals(
+        &self,
+        sum: &IntegerSum,
+        bits: &[Bit],
+    ) -> Result<(i64, i64, Vec<Lit>), Unsupported> {
+        let step = sum.terms.iter().fold(0, |g, (_, c)| gcd(g, *c)).max(1);
         let mut base = sum.constant;
-        let lits: Vec<Lit> = sum
-            .terms
-            .iter()
-            .map(|&(j, c)| {
-                if c > 0 {
-                    bits[j]
-                } else {
-                    base += c; // c·b = c + |c|·¬b
-                    !bits[j]
+        let mut lits = Vec::new();
+        for &(j, c) in &sum.terms {
+            // c·b = c + |c|·¬b for c < 0.
+            let (bit, reps) = if c > 0 {
+                (bits[j], c / step)
+            } else {
+                base += c;
+                (!bits[j], -c / step)
+            };
+            match bit {
+                Bit::Const(true) => base += reps * step,
+                Bit::Const(false) => {}
+                Bit::Var(l) => {
+                    if lits.len() + reps as usize > MAX_EXPANDED {
+                        return Err(Unsupported(format!(
+                            "a neuron's weighted sum expands to more than {MAX_EXPANDED} literals"
+                        )));
+                    }
+                    lits.extend(std::iter::repeat_n(l, reps as usize));
                 }
-            })
-            .collect();
+            }
+        }
+        Ok((base, step, lits))
+    }
+
+    /// A full unary count of `sum` (for logits, whose every value matters).
+    fn unary(&mut self, sum: &IntegerSum, bits: &[Bit]) -> Result<Unary, Unsupported> {
+        let (base, step, lits) = self.literals(sum, bits)?;
         let outputs = totalizer::count(&mut self.formula, &lits);
         Ok(Unary {
             base,
             step,
+            free: lits.len(),
             outputs,
         })
     }
 
-    /// Encodes "some input in `region` gives outputs satisfying every atom of `unsafe_`".
+    /// A hidden neuron's bit: a constant when the free literals cannot cross its threshold,
+    /// otherwise a totalizer capped at the threshold (over the negated literals when that cap
+    /// is smaller).
+    fn neuron(&mut self, sum: &IntegerSum, rule: Rule, bits: &[Bit]) -> Result<Bit, Unsupported> {
+        let (base, step, lits) = self.literals(sum, bits)?;
+        let n = lits.len() as i64;
+        // The bit is (L >= m), negated when `flip`.
+        let (m, flip) = match rule {
+            Rule::Always(b) => return Ok(Bit::Const(b)),
+            Rule::AtLeast(k) => (ceil_div(k - base, step), false),
+            Rule::AtMost(k) => (floor_div(k - base, step) + 1, true),
+        };
+        let bit = if m <= 0 {
+            Bit::Const(true)
+        } else if m > n {
+            Bit::Const(false)
+        } else if m <= n - m + 1 {
+            let out = totalizer::count_up_to(&mut self.formula, &lits, m as usize);
+            Bit::Var(out[m as usize - 1])
+        } else {
+            // L >= m ⇔ (n − L) <= n − m ⇔ ¬(at least n − m + 1 negated literals).
+            let cap = (n - m + 1) as usize;
+            let negated: Vec<Lit> = lits.iter().map(|l| !*l).collect();
+            let out = totalizer::count_up_to(&mut self.formula, &negated, cap);
+            Bit::Var(!out[cap - 1])
+        };
+        Ok(if flip { !bit } else { bit })
+    }
+
+    /// Encodes "some input in `region` gives outputs satisfying every atom of some conjunction
+    /// of `unsafe_`" (one selector literal per conjunction when there are several).
     pub fn new(
         bnn: &Bnn,
         region: &InputBox,
-        unsafe_: &OutputConjunction,
+        unsafe_: &[&OutputConjunction],
     ) -> Result<Encoding, Unsupported> {
         if bnn.precision != Precision::F32 {
             return Err(Unsupported(
                 "the SAT engine reads float32 binarised networks only".into(),
             ));
         }
-        let mut formula = CnfFormula::new();
-        let truth = formula.new_lit();
-        formula.add_clause(&[truth]);
         let mut enc = Encoding {
-            formula,
+            formula: CnfFormula::new(),
             inputs: Vec::new(),
-            truth,
+            size: Size::default(),
+            guard: None,
         };
         for (i, bit) in bnn.inputs.iter().enumerate() {
             let Some((lowest, highest)) =
@@ -142,13 +250,10 @@ impl Encoding {
             };
             let (a, b) = (bit.fires(lowest), bit.fires(highest));
             let lit = if a == b {
-                if a {
-                    truth
-                } else {
-                    !truth
-                }
+                Bit::Const(a)
             } else {
-                enc.formula.new_lit()
+                enc.size.free_inputs += 1;
+                Bit::Var(enc.formula.new_lit())
             };
             enc.inputs.push(Input {
                 lowest,
@@ -157,23 +262,16 @@ impl Encoding {
                 lit,
             });
         }
-        let mut bits: Vec<Lit> = enc.inputs.iter().map(|i| i.lit).collect();
+        let mut bits: Vec<Bit> = enc.inputs.iter().map(|i| i.lit).collect();
         for layer in &bnn.hidden {
             let mut next = Vec::with_capacity(layer.len());
             for n in layer {
-                let u = enc.unary(&n.sum, &bits)?;
-                let lit = match n.rule {
-                    Rule::Always(b) => {
-                        if b {
-                            truth
-                        } else {
-                            !truth
-                        }
-                    }
-                    Rule::AtLeast(k) => enc.at_least(&u, ceil_div(k - u.base, u.step)),
-                    Rule::AtMost(k) => !enc.at_least(&u, floor_div(k - u.base, u.step) + 1),
-                };
-                next.push(lit);
+                let bit = enc.neuron(&n.sum, n.rule, &bits)?;
+                enc.size.hidden_neurons += 1;
+                if matches!(bit, Bit::Const(_)) {
+                    enc.size.fixed_neurons += 1;
+                }
+                next.push(bit);
             }
             bits = next;
         }
@@ -182,8 +280,24 @@ impl Encoding {
             .iter()
             .map(|l| enc.unary(&l.sum, &bits))
             .collect::<Result<_, _>>()?;
-        for atom in &unsafe_.atoms {
-            enc.atom(bnn, &logits, atom)?;
+        match unsafe_ {
+            [] => enc.formula.add_clause(&[]),
+            [one] => {
+                for atom in &one.atoms {
+                    enc.atom(bnn, &logits, atom)?;
+                }
+            }
+            several => {
+                let selectors: Vec<Lit> = several.iter().map(|_| enc.formula.new_lit()).collect();
+                enc.formula.add_clause(&selectors);
+                for (conj, s) in several.iter().zip(&selectors) {
+                    enc.guard = Some(*s);
+                    for atom in &conj.atoms {
+                        enc.atom(bnn, &logits, atom)?;
+                    }
+                }
+                enc.guard = None;
+            }
         }
         Ok(enc)
     }
@@ -232,44 +346,41 @@ impl Encoding {
         match outs.as_slice() {
             [] => {
                 if !holds(&[]) {
-                    self.formula.add_clause(&[]);
+                    self.clause(&[]);
                 }
             }
             [a] => {
                 let (l, u) = (&bnn.logits[*a], &logits[*a]);
-                let set: Vec<usize> = (0..=u.outputs.len())
+                let set: Vec<usize> = (0..=u.free)
                     .filter(|&m| holds(&[(*a, value(l, u, m))]))
                     .collect();
                 match interval(&set)? {
-                    None => self.formula.add_clause(&[]),
+                    None => self.clause(&[]),
                     Some((lo, hi)) => {
-                        let ge = self.at_least(u, lo as i64);
-                        let gt = self.at_least(u, hi as i64 + 1);
-                        self.formula.add_clause(&[ge]);
-                        self.formula.add_clause(&[!gt]);
+                        let ge = u.at_least(lo as i64);
+                        let gt = u.at_least(hi as i64 + 1);
+                        self.clause(&[ge]);
+                        self.clause(&[!gt]);
                     }
                 }
             }
             [a, b] => {
                 let (la, ua) = (&bnn.logits[*a], &logits[*a]);
                 let (lb, ub) = (&bnn.logits[*b], &logits[*b]);
-                for v in 0..=ub.outputs.len() {
+                for v in 0..=ub.free {
                     let yb = value(lb, ub, v);
-                    let set: Vec<usize> = (0..=ua.outputs.len())
+                    let set: Vec<usize> = (0..=ua.free)
                         .filter(|&m| holds(&[(*a, value(la, ua, m)), (*b, yb.clone())]))
                         .collect();
                     // [L_b = v] → L_a in the set.
-                    let is_v = [
-                        !self.at_least(ub, v as i64),
-                        self.at_least(ub, v as i64 + 1),
-                    ];
+                    let not_v = [!ub.at_least(v as i64), ub.at_least(v as i64 + 1)];
                     match interval(&set)? {
-                        None => self.formula.add_clause(&is_v),
+                        None => self.clause(&not_v),
                         Some((lo, hi)) => {
-                            let ge = self.at_least(ua, lo as i64);
-                            let gt = self.at_least(ua, hi as i64 + 1);
-                            self.formula.add_clause(&[is_v[0], is_v[1], ge]);
-                            self.formula.add_clause(&[is_v[0], is_v[1], !gt]);
+                            let ge = ua.at_least(lo as i64);
+                            let gt = ua.at_least(hi as i64 + 1);
+                            self.clause(&[not_v[0], not_v[1], ge]);
+                            self.clause(&[not_v[0], not_v[1], !gt]);
                         }
                     }
                 }
@@ -284,19 +395,22 @@ impl Encoding {
         Ok(())
     }
 
-    /// The input point a model stands for: each free input at the end of its range where its
-    /// bit has the model's value, each fixed one at its lowest value.
-    pub fn decode(&self, model: &[Lit]) -> Vec<f64> {
+    /// The input point a model (every variable's value, by index) stands for: each free input
+    /// at the end of its range where its bit has the model's value, each fixed one at its
+    /// lowest value.
+    pub fn decode(&self, model: &[bool]) -> Vec<f64> {
         self.inputs
             .iter()
-            .map(|i| {
-                let want = model.contains(&i.lit);
-                if i.lit == self.truth || i.lit == !self.truth {
-                    i.lowest
-                } else if i.bit.fires(i.highest) == want {
-                    i.highest
-                } else {
-                    i.lowest
+            .map(|i| match i.lit {
+                Bit::Const(_) => i.lowest,
+                Bit::Var(l) => {
+                    let value = model.get(l.index()).copied().unwrap_or(false);
+                    let want = value == l.is_positive();
+                    if i.bit.fires(i.highest) == want {
+                        i.highest
+                    } else {
+                        i.lowest
+                    }
                 }
             })
             .collect()

@@ -5,51 +5,125 @@
 
 mod encode;
 mod rup;
+mod solver;
 mod totalizer;
 
-pub use encode::{Encoding, Unsupported};
+pub use encode::{Bit, Encoding, Size, Unsupported};
 pub use rup::{check as check_rup, RupCheck};
+pub use solver::{backend, Answer, Backend, SatSolver, SolverFailure};
 
 use crate::bnn::Bnn;
 use crate::engine::Budget;
 use crate::network::Network;
 use crate::replay::replay;
-use crate::spec::Property;
+use crate::spec::{OutputConjunction, Property};
 use crate::verify::{Verdict, VerifyError};
 use num_rational::BigRational;
-use varisat::{ProofFormat, Solver};
+
+/// How the SAT engine runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SatOptions {
+    pub solver: SatSolver,
+    /// Keep every DRAT proof in the report (for `--proof FILE`).
+    pub keep_proofs: bool,
+}
 
 /// What the SAT engine found, and the proofs behind a "holds".
 #[derive(Debug, Clone, PartialEq)]
 pub struct SatReport {
     pub verdict: Verdict,
-    /// Unsatisfiable sub-problems, each with a DRAT proof from varisat.
+    /// Queries (one per input polytope, over its whole output DNF) encoded and solved.
+    pub queries: usize,
+    /// Unsatisfiable queries, each with a DRAT proof.
     pub proofs: usize,
     /// Of those, the proofs vera's own RUP checker accepted.
     pub checked: usize,
-    /// Lemmas in all checked proofs.
+    /// Lemmas in all proofs vera's checker checked.
     pub lemmas: usize,
+    /// Other checkers that checked every proof (varisat's, on the fly).
+    pub checked_by: Vec<&'static str>,
+    /// The proofs, in query order, when [`SatOptions::keep_proofs`] asks for them.
+    pub drat: Vec<Vec<u8>>,
+    /// Encoding sizes summed over the queries.
+    pub size: Size,
+    pub variables: usize,
+    pub clauses: usize,
 }
 
 impl SatReport {
     fn with(verdict: Verdict) -> SatReport {
         SatReport {
             verdict,
+            queries: 0,
             proofs: 0,
             checked: 0,
             lemmas: 0,
+            checked_by: Vec::new(),
+            drat: Vec::new(),
+            size: Size::default(),
+            variables: 0,
+            clauses: 0,
         }
     }
 }
 
+/// One query of a property: an input box and the output conjunctions any of which is unsafe.
+pub struct Query<'a> {
+    pub inputs: &'a crate::spec::InputPolytope,
+    pub unsafe_outputs: Vec<&'a OutputConjunction>,
+}
+
+/// The queries of `property`: one per (case, input polytope), over the case's whole DNF.
+pub fn queries(property: &Property) -> Vec<Query<'_>> {
+    property
+        .cases()
+        .iter()
+        .flat_map(|case| {
+            case.inputs.polytopes.iter().map(move |p| Query {
+                inputs: p,
+                unsafe_outputs: case.unsafe_outputs.disjuncts.iter().collect(),
+            })
+        })
+        .collect()
+}
+
+/// The CNF of each query of `property` on the binarised `net` (what `vera export --dimacs`
+/// writes, and what every proof refers to), or why it cannot be encoded.
+pub fn encode(net: &Network, property: &Property) -> Result<Vec<Encoding>, Unsupported> {
+    let bnn = Bnn::from_network(net)
+        .map_err(|e| Unsupported(format!("binarised network not foldable: {e}")))?;
+    queries(property)
+        .iter()
+        .map(|q| encode_query(&bnn, q))
+        .collect()
+}
+
+fn encode_query(bnn: &Bnn, q: &Query) -> Result<Encoding, Unsupported> {
+    if !q.inputs.constraints.is_empty() {
+        return Err(Unsupported(
+            "the SAT engine reads input boxes only, not constraints over several inputs".into(),
+        ));
+    }
+    Encoding::new(bnn, &q.inputs.bounds, &q.unsafe_outputs)
+}
+
+fn engine_error(e: SolverFailure) -> VerifyError {
+    VerifyError::Engine(crate::engine::EngineError {
+        engine: "sat",
+        problem: e.to_string(),
+    })
+}
+
 /// Decides `property` on the binarised `net`: `Err` only for failures that are not answers;
-/// what the engine cannot encode is `Unknown` with the reason. Every unsatisfiable
-/// sub-problem's DRAT proof is checked by [`check_rup`]; a proof that fails makes the verdict
-/// unknown, one too large to check is counted as unchecked.
+/// what the engine cannot encode is `Unknown` with the reason. Every unsatisfiable query's
+/// DRAT proof is checked by [`check_rup`] (and, with varisat, by varisat's own checker while
+/// solving); a proof that fails makes the verdict unknown, one too large for vera's checker
+/// is counted as unchecked by it.
 pub fn decide(
     net: &Network,
     property: &Property,
     budget: &Budget,
+    options: &SatOptions,
 ) -> Result<SatReport, VerifyError> {
     let bnn = match Bnn::from_network(net) {
         Ok(b) => b,
@@ -59,81 +133,87 @@ pub fn decide(
         }
     };
     let mut report = SatReport::with(Verdict::Holds);
-    for sub in property.sub_problems() {
+    let mut checked_by: Option<Vec<&'static str>> = None;
+    for q in queries(property) {
         if budget.exhausted() {
             return Ok(SatReport::with(Verdict::Unknown("timeout".into())));
         }
-        if !sub.inputs.constraints.is_empty() {
-            let why = "the SAT engine reads input boxes only, not constraints over several inputs";
-            return Ok(SatReport::with(Verdict::Unknown(why.into())));
-        }
-        let enc = match Encoding::new(&bnn, &sub.inputs.bounds, sub.unsafe_outputs) {
+        let enc = match encode_query(&bnn, &q) {
             Ok(e) => e,
             Err(Unsupported(why)) => {
                 return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))
             }
         };
-        let solver_error = |e: varisat::solver::SolverError| {
-            VerifyError::Engine(crate::engine::EngineError {
-                engine: "sat",
-                problem: e.to_string(),
-            })
-        };
-        let mut proof: Vec<u8> = Vec::new();
-        let (sat, model) = {
-            let mut solver = Solver::new();
-            solver.write_proof(&mut proof, ProofFormat::Drat);
-            solver.add_formula(&enc.formula);
-            let sat = solver.solve().map_err(solver_error)?;
-            let model = solver.model();
-            solver.close_proof().map_err(solver_error)?;
-            (sat, model)
-        };
+        report.queries += 1;
+        report.size.free_inputs += enc.size.free_inputs;
+        report.size.fixed_neurons += enc.size.fixed_neurons;
+        report.size.hidden_neurons += enc.size.hidden_neurons;
+        report.variables += enc.formula.var_count();
+        report.clauses += enc.formula.len();
+        let mut solver = backend(options.solver, true).map_err(engine_error)?;
+        solver.add_formula(&enc.formula);
+        let answer = solver.solve(&[], budget).map_err(engine_error)?;
         log::debug!(
-            "sat: sub-problem {:?}: {} variables, {} clauses, {}",
-            sub.id,
+            "sat: query over {} disjuncts: {} free inputs, {}/{} neurons fixed, {} variables, {} clauses: {:?}",
+            q.unsafe_outputs.len(),
+            enc.size.free_inputs,
+            enc.size.fixed_neurons,
+            enc.size.hidden_neurons,
             enc.formula.var_count(),
             enc.formula.len(),
-            if sat { "sat" } else { "unsat" }
+            match &answer { Answer::Sat(_) => "sat", Answer::Unsat => "unsat", Answer::Unknown(_) => "unknown" }
         );
-        if !sat {
-            report.proofs += 1;
-            match check_rup(&enc.formula, &proof) {
-                RupCheck::Checked { lemmas } => {
-                    report.checked += 1;
-                    report.lemmas += lemmas;
+        let model = match answer {
+            Answer::Unknown(why) => return Ok(SatReport::with(Verdict::Unknown(why))),
+            Answer::Sat(model) => model,
+            Answer::Unsat => {
+                let proof = solver
+                    .take_proof()
+                    .map_err(engine_error)?
+                    .unwrap_or_default();
+                report.proofs += 1;
+                let others = solver.proof_checked_by().to_vec();
+                checked_by = Some(match checked_by {
+                    None => others,
+                    Some(c) => c.into_iter().filter(|n| others.contains(n)).collect(),
+                });
+                match check_rup(&enc.formula, &proof) {
+                    RupCheck::Checked { lemmas } => {
+                        report.checked += 1;
+                        report.lemmas += lemmas;
+                    }
+                    RupCheck::TooLarge { lemmas } => {
+                        log::info!(
+                            "sat: a proof of {lemmas} lemmas is too large for vera's checker"
+                        )
+                    }
+                    RupCheck::Failed(why) => {
+                        log::error!("sat: {}'s proof does not check: {why}", solver.name());
+                        let why = format!(
+                            "the SAT solver's proof of unsatisfiability does not check: {why}"
+                        );
+                        return Ok(SatReport::with(Verdict::Unknown(why)));
+                    }
                 }
-                RupCheck::TooLarge { lemmas } => {
-                    log::info!("sat: a proof of {lemmas} lemmas is too large to check here")
+                if options.keep_proofs {
+                    report.drat.push(proof);
                 }
-                RupCheck::Failed(why) => {
-                    log::error!(
-                        "sat: varisat's proof for {:?} does not check: {why}",
-                        sub.id
-                    );
-                    let why =
-                        format!("the SAT solver's proof of unsatisfiability does not check: {why}");
-                    return Ok(SatReport::with(Verdict::Unknown(why)));
-                }
+                continue;
             }
-            continue;
-        }
-        let model = model.unwrap_or_default();
+        };
         let x = enc.decode(&model);
         let exact: Vec<BigRational> = x
             .iter()
             .filter_map(|v| BigRational::from_float(*v))
             .collect();
-        let r = replay(net, property, &sub.inputs.bounds, &exact)?;
+        let r = replay(net, property, &q.inputs.bounds, &exact)?;
         if r.confirmed() {
             return Ok(SatReport::with(Verdict::Violated(Box::new(r))));
         }
-        log::error!(
-            "sat: a model of sub-problem {:?} failed replay at {x:?}",
-            sub.id
-        );
+        log::error!("sat: a model failed replay at {x:?}");
         let why = "the SAT engine's counterexample failed replay (a bug in the encoding)";
         return Ok(SatReport::with(Verdict::Unknown(why.into())));
     }
+    report.checked_by = checked_by.unwrap_or_default();
     Ok(report)
 }

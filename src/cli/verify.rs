@@ -1,5 +1,6 @@
 //! `vera verify`: decide a VNN-LIB property on a network, with a replayed witness when violated.
 
+use crate::bnn_sat::{SatOptions, SatSolver};
 use crate::dpllt::DplltEngine;
 use crate::engine::Budget;
 use crate::network::load;
@@ -41,9 +42,16 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub timeout: Option<f64>,
     /// Print one JSON object: verdict, engine, answered_by, time_s, parts (what ran, for how
-    /// long, with what result), reason (unknown), witness (violated).
+    /// long, with what result), reason (unknown), witness (violated), sat (binarised
+    /// networks: solver, encoding size, proofs and who checked them).
     #[arg(long)]
     pub json: bool,
+    /// Binarised networks: when the property holds, write the SAT solver's DRAT proof of
+    /// each query's CNF here (the CNF is what `vera export NET PROP --dimacs F` writes; a
+    /// property with several queries gets FILE, FILE.2, FILE.3, ...). Nothing is written for
+    /// any other verdict.
+    #[arg(long, value_name = "FILE")]
+    pub proof: Option<PathBuf>,
 }
 
 /// How to decide: the engine, threads and seed (shared by verify, check and vnncomp).
@@ -60,6 +68,9 @@ pub struct EngineArgs {
     /// Seed of the attacks' random starts (the same seed gives the same attacks).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// The SAT solver for binarised networks.
+    #[arg(long, value_enum, default_value_t = SatSolver::Varisat)]
+    pub sat_solver: SatSolver,
 }
 
 impl Default for EngineArgs {
@@ -68,6 +79,7 @@ impl Default for EngineArgs {
             engine: EngineChoice::Auto,
             threads: None,
             seed: 0,
+            sat_solver: SatSolver::Varisat,
         }
     }
 }
@@ -87,6 +99,18 @@ impl EngineArgs {
         property: &Property,
         budget: &Budget,
     ) -> Result<Outcome, crate::verify::VerifyError> {
+        self.decide_keeping_proofs(net, property, budget, false)
+    }
+
+    /// [`EngineArgs::decide`], keeping the SAT engine's DRAT proofs in the outcome when
+    /// `keep_proofs` is set.
+    pub fn decide_keeping_proofs(
+        &self,
+        net: &Network,
+        property: &Property,
+        budget: &Budget,
+        keep_proofs: bool,
+    ) -> Result<Outcome, crate::verify::VerifyError> {
         let mut search = SearchOptions::default();
         search.attack.seed = self.seed;
         match self.engine {
@@ -103,6 +127,10 @@ impl EngineArgs {
                 let options = AutoOptions {
                     threads: self.threads(),
                     search,
+                    sat: SatOptions {
+                        solver: self.sat_solver,
+                        keep_proofs,
+                    },
                     ..AutoOptions::default()
                 };
                 verify_auto(net, property, budget, options)
@@ -126,8 +154,8 @@ pub enum EngineChoice {
     Dpllt,
     /// Z3 in linear real arithmetic (exact) on the boxes split and conquer leaves open.
     Z3,
-    /// Binarised networks: folded to integers and decided by SAT (varisat), after a first
-    /// attack (what auto does for them).
+    /// Binarised networks: folded to integers and decided by SAT (`--sat-solver`), after a
+    /// first attack (what auto does for them).
     Sat,
 }
 
@@ -138,14 +166,81 @@ pub fn decide(
     how: &EngineArgs,
     timeout: Option<f64>,
 ) -> anyhow::Result<Outcome> {
+    decide_keeping_proofs(network, property, how, timeout, false)
+}
+
+fn decide_keeping_proofs(
+    network: &Path,
+    property: &Path,
+    how: &EngineArgs,
+    timeout: Option<f64>,
+    keep_proofs: bool,
+) -> anyhow::Result<Outcome> {
     let net = load(network)?;
     let dims = vnnlib::Dimensions {
         inputs: net.num_inputs(),
         outputs: net.num_outputs(),
     };
     let prop = vnnlib::read(property, Some(dims))?;
+    if keep_proofs && net.kind() != "bnn" {
+        anyhow::bail!(
+            "--proof: {} has no sign activations; DRAT proofs come from the SAT engine, which \
+             decides binarised networks only",
+            network.display()
+        );
+    }
+    if keep_proofs && !matches!(how.engine, EngineChoice::Auto | EngineChoice::Sat) {
+        anyhow::bail!(
+            "--proof needs --engine auto or --engine sat (the SAT engine writes the proof)"
+        );
+    }
     let budget = budget(timeout)?;
-    Ok(how.decide(&net, &prop, &budget)?)
+    Ok(how.decide_keeping_proofs(&net, &prop, &budget, keep_proofs)?)
+}
+
+/// The file the proof of query `k` (0-based) goes to: `file`, then `file.2`, `file.3`, ...
+pub fn numbered(file: &Path, k: usize) -> PathBuf {
+    if k == 0 {
+        file.to_path_buf()
+    } else {
+        let mut name = file.as_os_str().to_owned();
+        name.push(format!(".{}", k + 1));
+        PathBuf::from(name)
+    }
+}
+
+/// Writes `bytes` to `target` through a temporary file in the same folder (never half-written).
+pub fn write_atomically(target: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(&dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    tmp.persist(target)
+        .with_context(|| format!("cannot write {}", target.display()))?;
+    Ok(())
+}
+
+/// Writes the outcome's DRAT proofs when the property holds; the paths written.
+fn write_proofs(outcome: &Outcome, file: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let Some(sat) = &outcome.sat else {
+        return Ok(vec![]);
+    };
+    if !matches!(outcome.verdict, Verdict::Holds) {
+        return Ok(vec![]);
+    }
+    let mut written = Vec::new();
+    for (k, drat) in sat.drat.iter().enumerate() {
+        let target = numbered(file, k);
+        write_atomically(&target, drat)?;
+        written.push(target);
+    }
+    Ok(written)
 }
 
 /// The budget `--timeout SECS` asks for, starting now (unlimited without it).
@@ -186,14 +281,46 @@ pub fn outcome_json(outcome: &Outcome) -> Value {
         }
         Verdict::Holds => {}
     }
+    if let Some(sat) = &outcome.sat {
+        let mut checked_by: Vec<&str> = sat.checked_by.clone();
+        if sat.proofs > 0 && sat.checked == sat.proofs {
+            checked_by.insert(0, "vera-rup");
+        }
+        j["sat"] = json!({
+            "queries": sat.queries,
+            "free_inputs": sat.size.free_inputs,
+            "fixed_neurons": sat.size.fixed_neurons,
+            "hidden_neurons": sat.size.hidden_neurons,
+            "variables": sat.variables,
+            "clauses": sat.clauses,
+            "proofs": sat.proofs,
+            "proofs_checked_by_vera": sat.checked,
+            "lemmas_checked": sat.lemmas,
+            "proof_checked": sat.proofs > 0 && !checked_by.is_empty(),
+            "checked_by": checked_by,
+        });
+    }
     j
 }
 
 pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
-    let outcome = decide(&args.network, &args.property, &args.run, args.timeout)?;
+    let outcome = decide_keeping_proofs(
+        &args.network,
+        &args.property,
+        &args.run,
+        args.timeout,
+        args.proof.is_some(),
+    )?;
+    let proofs = match &args.proof {
+        Some(file) => write_proofs(&outcome, file)?,
+        None => vec![],
+    };
     let time_s = outcome.elapsed.as_secs_f64();
     if args.json {
-        let j = outcome_json(&outcome);
+        let mut j = outcome_json(&outcome);
+        if args.proof.is_some() {
+            j["proof_files"] = json!(proofs);
+        }
         println!("{}", serde_json::to_string_pretty(&j)?);
     } else {
         println!("verdict   {}", outcome.verdict.word());
@@ -225,6 +352,21 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             Verdict::Holds => {}
+        }
+        if let Some(sat) = &outcome.sat {
+            println!(
+                "sat       {} queries: {} free inputs, {} of {} neurons fixed by the box, \
+                 {} variables, {} clauses",
+                sat.queries,
+                sat.size.free_inputs,
+                sat.size.fixed_neurons,
+                sat.size.hidden_neurons,
+                sat.variables,
+                sat.clauses
+            );
+        }
+        for p in &proofs {
+            println!("proof     wrote {}", p.display());
         }
     }
     Ok(ExitCode::from(match outcome.verdict {

@@ -64,6 +64,8 @@ pub struct Outcome {
     pub search: SearchStats,
     /// The parts of the run in the order they started, with their times and results.
     pub parts: Vec<Part>,
+    /// What the SAT engine reported (binarised networks): its proofs and encoding sizes.
+    pub sat: Option<Box<crate::bnn_sat::SatReport>>,
 }
 
 /// One part of a run (an attack, a falsifier thread, an engine's search) and how it went.
@@ -226,6 +228,7 @@ pub fn verify_with(
             closed_by_bounds,
             search: stats,
             parts,
+            sat: None,
         }
     };
     if let Some(Some(r)) = attacked {

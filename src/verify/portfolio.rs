@@ -6,6 +6,7 @@
 
 use super::pool::{conquer, PoolOptions};
 use super::{verify_with, Outcome, Part, Piece, SearchOptions, SearchStats, Verdict, VerifyError};
+use crate::bnn_sat::SatOptions;
 use crate::dpllt::DplltEngine;
 use crate::engine::{Budget, Cancel};
 use crate::falsify::{attack, falsify, AttackOptions};
@@ -34,6 +35,8 @@ pub struct AutoOptions {
     pub search: SearchOptions,
     /// How the search workers split the property when there are several.
     pub pool: PoolOptions,
+    /// The SAT engine (binarised networks).
+    pub sat: SatOptions,
 }
 
 impl Default for AutoOptions {
@@ -42,6 +45,7 @@ impl Default for AutoOptions {
             threads: 1,
             search: SearchOptions::default(),
             pool: PoolOptions::default(),
+            sat: SatOptions::default(),
         }
     }
 }
@@ -128,6 +132,7 @@ pub fn verify_auto(
         closed_by_bounds: closed,
         search,
         parts,
+        sat: None,
     };
     // 1. A first attack: most violated properties fall here, in milliseconds.
     if let Some(r) = attack(net, property, options.search.attack, budget)? {
@@ -152,24 +157,34 @@ pub fn verify_auto(
         ..options.search
     };
     let shared_parts = Mutex::new(Vec::new());
+    let sat_report = Mutex::new(None);
     let cancel = Cancel::new();
     let budget = budget.cancelled_by(&cancel);
     let workers = options.threads.saturating_sub(1).max(1);
     let exact = || -> Result<(Verdict, Vec<Outcome>, Duration), VerifyError> {
         let started = Instant::now();
         if net.kind() == "bnn" {
-            let report = crate::bnn_sat::decide(net, property, &budget)?;
+            let report = crate::bnn_sat::decide(net, property, &budget, &options.sat)?;
             let verdict = report.verdict.clone();
             if report.proofs > 0 {
+                let others: String = report
+                    .checked_by
+                    .iter()
+                    .map(|c| format!(", all by {c}"))
+                    .collect();
                 lock(&shared_parts).push(Part {
                     name: "drat",
                     elapsed: Duration::ZERO,
                     result: format!(
-                        "{} of {} unsatisfiability proofs checked (RUP, {} lemmas)",
-                        report.checked, report.proofs, report.lemmas
+                        "{} of {} {} proofs checked by vera's RUP checker ({} lemmas){others}",
+                        report.checked,
+                        report.proofs,
+                        options.sat.solver.name(),
+                        report.lemmas
                     ),
                 });
             }
+            *lock(&sat_report) = Some(Box::new(report));
             let outcome = Outcome {
                 verdict: verdict.clone(),
                 engine: "sat",
@@ -179,6 +194,7 @@ pub fn verify_auto(
                 closed_by_bounds: 0,
                 search: SearchStats::default(),
                 parts: vec![],
+                sat: None,
             };
             if !matches!(verdict, Verdict::Unknown(_)) {
                 cancel.cancel();
@@ -310,7 +326,7 @@ pub fn verify_auto(
         });
     }
     parts.extend(lock(&shared_parts).drain(..));
-    Ok(match (verdict, falsified) {
+    let mut finished = match (verdict, falsified) {
         (Verdict::Violated(r), _) => match replay_whole(net, property, &r)? {
             Some(again) => outcome(
                 Verdict::Violated(Box::new(again)),
@@ -352,5 +368,7 @@ pub fn verify_auto(
         ),
         (Verdict::Holds, None) => outcome(Verdict::Holds, by_exact, parts, stats, closed),
         (unknown, None) => outcome(unknown, "none", parts, stats, closed),
-    })
+    };
+    finished.sat = lock(&sat_report).take();
+    Ok(finished)
 }
