@@ -129,6 +129,54 @@ pub(crate) fn f32_range(lo: Option<&BigRational>, hi: Option<&BigRational>) -> O
     (low.is_finite() && high.is_finite() && low <= high).then(|| (f64::from(low), f64::from(high)))
 }
 
+/// The inputs of `bnn` over `region`: each one's float32 range, and its bit, fixed when the
+/// range cannot flip it; the free ones get variables 1, 2, ... (indices 0, 1, ...) in input
+/// order, as [`Encoding::new`] numbers them.
+pub fn inputs(bnn: &Bnn, region: &InputBox) -> Result<Vec<Input>, Unsupported> {
+    let mut next = 0;
+    let mut out = Vec::with_capacity(bnn.inputs.len());
+    for (i, bit) in bnn.inputs.iter().enumerate() {
+        let Some((lowest, highest)) = f32_range(region.lower[i].as_ref(), region.upper[i].as_ref())
+        else {
+            return Err(Unsupported(format!(
+                "input {i}: its interval holds no finite float32 number"
+            )));
+        };
+        let (a, b) = (bit.fires(lowest), bit.fires(highest));
+        let lit = if a == b {
+            Bit::Const(a)
+        } else {
+            next += 1;
+            Bit::Var(Lit::from_index(next - 1, true))
+        };
+        out.push(Input {
+            lowest,
+            highest,
+            bit: *bit,
+            lit,
+        });
+    }
+    Ok(out)
+}
+
+/// The input point for free-input bit values `value(lit)`: each free input at the end of
+/// its range where its bit has that value, each fixed one at its lowest value.
+pub fn decode(inputs: &[Input], value: impl Fn(Lit) -> bool) -> Vec<f64> {
+    inputs
+        .iter()
+        .map(|i| match i.lit {
+            Bit::Const(_) => i.lowest,
+            Bit::Var(l) => {
+                if i.bit.fires(i.highest) == value(l) {
+                    i.highest
+                } else {
+                    i.lowest
+                }
+            }
+        })
+        .collect()
+}
+
 impl Encoding {
     /// Adds `clause` (guarded while an output disjunct is being added); a true bit satisfies
     /// it, false bits drop out.
@@ -240,28 +288,13 @@ impl Encoding {
             size: Size::default(),
             guard: None,
         };
-        for (i, bit) in bnn.inputs.iter().enumerate() {
-            let Some((lowest, highest)) =
-                f32_range(region.lower[i].as_ref(), region.upper[i].as_ref())
-            else {
-                return Err(Unsupported(format!(
-                    "input {i}: its interval holds no finite float32 number"
-                )));
-            };
-            let (a, b) = (bit.fires(lowest), bit.fires(highest));
-            let lit = if a == b {
-                Bit::Const(a)
-            } else {
-                enc.size.free_inputs += 1;
-                Bit::Var(enc.formula.new_lit())
-            };
-            enc.inputs.push(Input {
-                lowest,
-                highest,
-                bit: *bit,
-                lit,
-            });
-        }
+        enc.inputs = inputs(bnn, region)?;
+        enc.size.free_inputs = enc
+            .inputs
+            .iter()
+            .filter(|i| matches!(i.lit, Bit::Var(_)))
+            .count();
+        enc.formula.set_var_count(enc.size.free_inputs);
         let mut bits: Vec<Bit> = enc.inputs.iter().map(|i| i.lit).collect();
         for layer in &bnn.hidden {
             let mut next = Vec::with_capacity(layer.len());
@@ -395,24 +428,11 @@ impl Encoding {
         Ok(())
     }
 
-    /// The input point a model (every variable's value, by index) stands for: each free input
-    /// at the end of its range where its bit has the model's value, each fixed one at its
-    /// lowest value.
+    /// The input point a model (every variable's value, by index) stands for (see
+    /// [`decode`]).
     pub fn decode(&self, model: &[bool]) -> Vec<f64> {
-        self.inputs
-            .iter()
-            .map(|i| match i.lit {
-                Bit::Const(_) => i.lowest,
-                Bit::Var(l) => {
-                    let value = model.get(l.index()).copied().unwrap_or(false);
-                    let want = value == l.is_positive();
-                    if i.bit.fires(i.highest) == want {
-                        i.highest
-                    } else {
-                        i.lowest
-                    }
-                }
-            })
-            .collect()
+        decode(&self.inputs, |l| {
+            model.get(l.index()).copied().unwrap_or(false) == l.is_positive()
+        })
     }
 }

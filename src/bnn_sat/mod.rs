@@ -4,11 +4,13 @@
 //! executed in float32 as onnxruntime executes it, reach the unsafe set.
 
 mod encode;
+mod enumerate;
 mod rup;
 mod solver;
 mod totalizer;
 
-pub use encode::{Bit, Encoding, Size, Unsupported};
+pub use encode::{decode, inputs, Bit, Encoding, Input, Size, Unsupported};
+pub use enumerate::{enumerate, Enumerated, MAX_FREE};
 pub use rup::{check as check_rup, RupCheck};
 pub use solver::{backend, Answer, Backend, SatSolver, SolverFailure};
 
@@ -21,12 +23,32 @@ use crate::verify::{Verdict, VerifyError};
 use num_rational::BigRational;
 
 /// How the SAT engine runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SatOptions {
     pub solver: SatSolver,
     /// Keep every DRAT proof in the report (for `--proof FILE`).
     pub keep_proofs: bool,
+    /// Queries with at most this many free inputs are enumerated instead of solved (at most
+    /// [`MAX_FREE`]; 0 sends every query with a free input to the SAT solver).
+    pub enumerate_up_to: usize,
+    /// Threads for the enumeration.
+    pub threads: usize,
 }
+
+impl Default for SatOptions {
+    fn default() -> SatOptions {
+        SatOptions {
+            solver: SatSolver::Varisat,
+            keep_proofs: false,
+            enumerate_up_to: DEFAULT_ENUMERATE_UP_TO,
+            threads: 1,
+        }
+    }
+}
+
+/// Free inputs up to which a query is enumerated by default: 2^16 patterns take a few
+/// milliseconds, faster than building the CNF (measured on the MNIST benchmark).
+pub const DEFAULT_ENUMERATE_UP_TO: usize = 16;
 
 /// What the SAT engine found, and the proofs behind a "holds".
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +56,9 @@ pub struct SatReport {
     pub verdict: Verdict,
     /// Queries (one per input polytope, over its whole output DNF) encoded and solved.
     pub queries: usize,
+    /// Queries decided by enumerating their free inputs, and the patterns run.
+    pub enumerated: usize,
+    pub patterns: u64,
     /// Unsatisfiable queries, each with a DRAT proof.
     pub proofs: usize,
     /// Of those, the proofs vera's own RUP checker accepted.
@@ -55,6 +80,8 @@ impl SatReport {
         SatReport {
             verdict,
             queries: 0,
+            enumerated: 0,
+            patterns: 0,
             proofs: 0,
             checked: 0,
             lemmas: 0,
@@ -114,6 +141,27 @@ fn engine_error(e: SolverFailure) -> VerifyError {
     })
 }
 
+/// The verdict for a point the encoding or the enumeration says is a counterexample: violated
+/// once replay confirms it, unknown (a bug, logged) otherwise.
+fn confirm(
+    net: &Network,
+    property: &Property,
+    inputs: &crate::spec::InputPolytope,
+    x: &[f64],
+) -> Result<SatReport, VerifyError> {
+    let exact: Vec<BigRational> = x
+        .iter()
+        .filter_map(|v| BigRational::from_float(*v))
+        .collect();
+    let r = replay(net, property, &inputs.bounds, &exact)?;
+    if r.confirmed() {
+        return Ok(SatReport::with(Verdict::Violated(Box::new(r))));
+    }
+    log::error!("sat: a counterexample failed replay at {x:?}");
+    let why = "the SAT engine's counterexample failed replay (a bug in the encoding)";
+    Ok(SatReport::with(Verdict::Unknown(why.into())))
+}
+
 /// Decides `property` on the binarised `net`: `Err` only for failures that are not answers;
 /// what the engine cannot encode is `Unknown` with the reason. Every unsatisfiable query's
 /// DRAT proof is checked by [`check_rup`] (and, with varisat, by varisat's own checker while
@@ -137,6 +185,37 @@ pub fn decide(
     for q in queries(property) {
         if budget.exhausted() {
             return Ok(SatReport::with(Verdict::Unknown("timeout".into())));
+        }
+        if !q.inputs.constraints.is_empty() {
+            let why = "sat: the SAT engine reads input boxes only, not constraints over several inputs";
+            return Ok(SatReport::with(Verdict::Unknown(why.into())));
+        }
+        let ins = match inputs(&bnn, &q.inputs.bounds) {
+            Ok(i) => i,
+            Err(Unsupported(why)) => {
+                return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))
+            }
+        };
+        let free = ins.iter().filter(|i| matches!(i.lit, Bit::Var(_))).count();
+        if free <= options.enumerate_up_to.min(MAX_FREE) {
+            report.queries += 1;
+            report.size.free_inputs += free;
+            let found = enumerate(&bnn, &ins, &q.unsafe_outputs, budget, options.threads);
+            log::debug!("sat: enumerated {free} free inputs: {found:?}");
+            match found {
+                Enumerated::Safe { patterns } => {
+                    report.enumerated += 1;
+                    report.patterns += patterns;
+                    continue;
+                }
+                Enumerated::Timeout => {
+                    return Ok(SatReport::with(Verdict::Unknown("timeout".into())))
+                }
+                Enumerated::Unsafe(bits) => {
+                    let x = decode(&ins, |l| bits[l.index()] == l.is_positive());
+                    return confirm(net, property, q.inputs, &x);
+                }
+            }
         }
         let enc = match encode_query(&bnn, &q) {
             Ok(e) => e,
@@ -202,17 +281,7 @@ pub fn decide(
             }
         };
         let x = enc.decode(&model);
-        let exact: Vec<BigRational> = x
-            .iter()
-            .filter_map(|v| BigRational::from_float(*v))
-            .collect();
-        let r = replay(net, property, &q.inputs.bounds, &exact)?;
-        if r.confirmed() {
-            return Ok(SatReport::with(Verdict::Violated(Box::new(r))));
-        }
-        log::error!("sat: a model failed replay at {x:?}");
-        let why = "the SAT engine's counterexample failed replay (a bug in the encoding)";
-        return Ok(SatReport::with(Verdict::Unknown(why.into())));
+        return confirm(net, property, q.inputs, &x);
     }
     report.checked_by = checked_by.unwrap_or_default();
     Ok(report)

@@ -1,6 +1,6 @@
 //! `vera verify`: decide a VNN-LIB property on a network, with a replayed witness when violated.
 
-use crate::bnn_sat::{SatOptions, SatSolver};
+use crate::bnn_sat::{SatOptions, SatSolver, DEFAULT_ENUMERATE_UP_TO, MAX_FREE};
 use crate::dpllt::DplltEngine;
 use crate::engine::Budget;
 use crate::network::load;
@@ -71,6 +71,19 @@ pub struct EngineArgs {
     /// The SAT solver for binarised networks.
     #[arg(long, value_enum, default_value_t = SatSolver::Varisat)]
     pub sat_solver: SatSolver,
+    /// Binarised networks: a query whose box leaves at most N input bits free is decided by
+    /// running all 2^N patterns through the network instead of by SAT (N ≤ 20; 0 sends every
+    /// query with a free input to the solver).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_ENUMERATE_UP_TO,
+          value_parser = enumerate_limit)]
+    pub enumerate_up_to: usize,
+}
+
+fn enumerate_limit(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n <= MAX_FREE => Ok(n),
+        _ => Err(format!("expected a whole number from 0 to {MAX_FREE}")),
+    }
 }
 
 impl Default for EngineArgs {
@@ -80,6 +93,7 @@ impl Default for EngineArgs {
             threads: None,
             seed: 0,
             sat_solver: SatSolver::Varisat,
+            enumerate_up_to: DEFAULT_ENUMERATE_UP_TO,
         }
     }
 }
@@ -130,6 +144,8 @@ impl EngineArgs {
                     sat: SatOptions {
                         solver: self.sat_solver,
                         keep_proofs,
+                        enumerate_up_to: self.enumerate_up_to,
+                        threads: self.threads(),
                     },
                     ..AutoOptions::default()
                 };
@@ -288,6 +304,8 @@ pub fn outcome_json(outcome: &Outcome) -> Value {
         }
         j["sat"] = json!({
             "queries": sat.queries,
+            "enumerated": sat.enumerated,
+            "patterns": sat.patterns,
             "free_inputs": sat.size.free_inputs,
             "fixed_neurons": sat.size.fixed_neurons,
             "hidden_neurons": sat.size.hidden_neurons,
@@ -355,9 +373,11 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         if let Some(sat) = &outcome.sat {
             println!(
-                "sat       {} queries: {} free inputs, {} of {} neurons fixed by the box, \
-                 {} variables, {} clauses",
+                "sat       {} queries ({} enumerated, {} patterns): {} free inputs, {} of {} \
+                 neurons fixed by the box, {} variables, {} clauses",
                 sat.queries,
+                sat.enumerated,
+                sat.patterns,
                 sat.size.free_inputs,
                 sat.size.fixed_neurons,
                 sat.size.hidden_neurons,
