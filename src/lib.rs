@@ -39,6 +39,7 @@ pub mod falsify;
 pub mod network;
 pub mod query;
 pub mod replay;
+pub mod robustness;
 pub mod simplex;
 pub mod smt_z3;
 pub mod spec;

@@ -1,5 +1,5 @@
 //! The command-line interface: `vera info`, `vera eval`, `vera verify`, `vera bounds`,
-//! `vera check`, `vera export`, `vera split`, `vera vnncomp`.
+//! `vera check`, `vera export`, `vera split`, `vera vnncomp`, `vera robustness`.
 
 mod bounds;
 mod check;
@@ -7,6 +7,7 @@ mod eval;
 mod export;
 mod info;
 mod input;
+mod robustness;
 mod split;
 mod verify;
 mod vnncomp;
@@ -34,6 +35,7 @@ enum Command {
     Check(check::CheckArgs),
     Export(export::ExportArgs),
     Split(split::SplitArgs),
+    Robustness(robustness::RobustnessArgs),
 }
 
 /// Runs the CLI; errors are printed as one line to stderr with a non-zero exit code.
@@ -48,6 +50,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Export(args) => export::run(&args),
         Command::Split(args) => split::run(&args),
+        Command::Robustness(args) => robustness::run(&args),
     };
     match result {
         Ok(code) => code,
