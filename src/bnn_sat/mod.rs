@@ -5,12 +5,14 @@
 
 mod encode;
 mod enumerate;
+mod incremental;
 mod rup;
 mod solver;
 mod totalizer;
 
 pub use encode::{decode, inputs, Bit, Encoding, Input, Size, Unsupported};
 pub use enumerate::{enumerate, Enumerated, MAX_FREE};
+pub use incremental::Incremental;
 pub use rup::{check as check_rup, RupCheck};
 pub use solver::{backend, Answer, Backend, SatSolver, SolverFailure};
 

@@ -1,6 +1,7 @@
 //! `vera robustness`: the minimal adversarial L∞ perturbation around a point, by bisection over radii.
 
-use super::verify::{budget, EngineArgs, EXIT_HOLDS, EXIT_UNKNOWN, EXIT_VIOLATED};
+use super::verify::{budget, EngineArgs, EngineChoice, EXIT_HOLDS, EXIT_UNKNOWN, EXIT_VIOLATED};
+use crate::bnn_sat::Incremental;
 use crate::exact::{format_rational, parse_rational};
 use crate::network::load;
 use crate::robustness::{read_center, Clip, MinEps, Options, Status};
@@ -105,12 +106,29 @@ pub fn run(args: &RobustnessArgs) -> anyhow::Result<ExitCode> {
     let options = options(args)?;
     let budget = budget(args.timeout)?;
     let mut engine = "none";
-    let answer = MinEps::search(&net, &center, args.label, &options, &budget, |p, b| {
-        args.run.decide(&net, p, b).map(|o| {
-            engine = o.engine;
-            o.verdict
-        })
-    })?;
+    let sat_engine = net.kind() == "bnn" && matches!(args.run.engine, EngineChoice::Auto | EngineChoice::Sat);
+    let answer = if sat_engine {
+        // Binarised networks: one solver for the probes, the box as assumptions.
+        let mut inc = Incremental::new(&net, args.run.sat_options(false))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", args.network.display()))?;
+        engine = "sat";
+        let answer = MinEps::search(&net, &center, args.label, &options, &budget, |p, b| {
+            inc.decide(p, b)
+        })?;
+        log::info!(
+            "robustness: {} CNFs built, {} probes solved under assumptions",
+            inc.encoded,
+            inc.reused
+        );
+        answer
+    } else {
+        MinEps::search(&net, &center, args.label, &options, &budget, |p, b| {
+            args.run.decide(&net, p, b).map(|o| {
+                engine = o.engine;
+                o.verdict
+            })
+        })?
+    };
     let time_s = start.elapsed().as_secs_f64();
     if args.json {
         let j = answer_json(&answer, &options, engine, time_s);

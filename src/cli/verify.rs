@@ -106,6 +106,16 @@ impl EngineArgs {
             .max(1)
     }
 
+    /// The SAT engine's options these arguments give.
+    pub fn sat_options(&self, keep_proofs: bool) -> SatOptions {
+        SatOptions {
+            solver: self.sat_solver,
+            keep_proofs,
+            enumerate_up_to: self.enumerate_up_to,
+            threads: self.threads(),
+        }
+    }
+
     /// Decides `property` on `net` within `budget` as these arguments say.
     pub fn decide(
         &self,
@@ -141,12 +151,7 @@ impl EngineArgs {
                 let options = AutoOptions {
                     threads: self.threads(),
                     search,
-                    sat: SatOptions {
-                        solver: self.sat_solver,
-                        keep_proofs,
-                        enumerate_up_to: self.enumerate_up_to,
-                        threads: self.threads(),
-                    },
+                    sat: self.sat_options(keep_proofs),
                     ..AutoOptions::default()
                 };
                 verify_auto(net, property, budget, options)

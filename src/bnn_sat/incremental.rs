@@ -1,0 +1,160 @@
+//! Deciding a sequence of nested input boxes of one binarised network with one output DNF
+//! (the probes of a minimal-perturbation search) on one SAT solver: the CNF is built once for
+//! a box that contains the later ones, and each smaller box is a set of assumptions that fix
+//! the input bits it cannot flip. Boxes that leave few bits free are enumerated instead.
+//! Answers under assumptions carry no DRAT proof.
+
+use super::encode::{decode, inputs, Bit, Encoding, Input, Unsupported};
+use super::enumerate::{enumerate, Enumerated, MAX_FREE};
+use super::solver::{backend, Answer, Backend};
+use super::{confirm, engine_error, queries, SatOptions};
+use crate::bnn::Bnn;
+use crate::engine::Budget;
+use crate::network::Network;
+use crate::spec::{InputBox, Property};
+use crate::verify::{Verdict, VerifyError};
+use num_rational::BigRational;
+
+/// A solver kept between calls, with the box its CNF was built for.
+struct Kept {
+    region: InputBox,
+    encoding: Encoding,
+    solver: Box<dyn Backend>,
+}
+
+/// Decides properties that differ only in their input box, reusing one solver.
+pub struct Incremental<'a> {
+    net: &'a Network,
+    bnn: Bnn,
+    options: SatOptions,
+    kept: Option<Kept>,
+    /// Solves answered under assumptions by a kept solver, and CNFs built.
+    pub reused: usize,
+    pub encoded: usize,
+}
+
+/// Whether every point of `inner` lies in `outer` (bounds compared exactly).
+fn contains(outer: &InputBox, inner: &InputBox) -> bool {
+    let below = |o: &Option<BigRational>, i: &Option<BigRational>| match (o, i) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(a), Some(b)) => a <= b,
+    };
+    let above = |o: &Option<BigRational>, i: &Option<BigRational>| match (o, i) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(a), Some(b)) => a >= b,
+    };
+    outer.lower.iter().zip(&inner.lower).all(|(o, i)| below(o, i))
+        && outer.upper.iter().zip(&inner.upper).all(|(o, i)| above(o, i))
+}
+
+impl<'a> Incremental<'a> {
+    /// For the binarised `net`; `Err` says why it cannot be folded.
+    pub fn new(net: &'a Network, options: SatOptions) -> Result<Incremental<'a>, Unsupported> {
+        let bnn = Bnn::from_network(net)
+            .map_err(|e| Unsupported(format!("binarised network not foldable: {e}")))?;
+        Ok(Incremental {
+            net,
+            bnn,
+            options: SatOptions {
+                keep_proofs: false,
+                ..options
+            },
+            kept: None,
+            reused: 0,
+            encoded: 0,
+        })
+    }
+
+    /// Decides `property`, which must have one input box and no constraints over several
+    /// inputs (else the answer is unknown, with the reason).
+    pub fn decide(&mut self, property: &Property, budget: &Budget) -> Result<Verdict, VerifyError> {
+        let qs = queries(property);
+        let q = match qs.as_slice() {
+            [] => return Ok(Verdict::Holds),
+            [q] if q.inputs.constraints.is_empty() => q,
+            _ => {
+                return Ok(Verdict::Unknown(
+                    "sat: incremental solving takes one input box".into(),
+                ))
+            }
+        };
+        let region = &q.inputs.bounds;
+        let here = match inputs(&self.bnn, region) {
+            Ok(i) => i,
+            Err(Unsupported(why)) => return Ok(Verdict::Unknown(format!("sat: {why}"))),
+        };
+        let free = here.iter().filter(|i| matches!(i.lit, Bit::Var(_))).count();
+        if free <= self.options.enumerate_up_to.min(MAX_FREE) {
+            let found = enumerate(&self.bnn, &here, &q.unsafe_outputs, budget, self.options.threads);
+            return match found {
+                Enumerated::Safe { .. } => Ok(Verdict::Holds),
+                Enumerated::Timeout => Ok(Verdict::Unknown("timeout".into())),
+                Enumerated::Unsafe(bits) => {
+                    let x = decode(&here, |l| bits[l.index()] == l.is_positive());
+                    Ok(confirm(self.net, property, q.inputs, &x)?.verdict)
+                }
+            };
+        }
+        let reusable = self
+            .kept
+            .as_ref()
+            .is_some_and(|k| contains(&k.region, region));
+        if reusable {
+            self.reused += 1;
+        } else {
+            let encoding = match Encoding::new(&self.bnn, region, &q.unsafe_outputs) {
+                Ok(e) => e,
+                Err(Unsupported(why)) => return Ok(Verdict::Unknown(format!("sat: {why}"))),
+            };
+            let mut solver = backend(self.options.solver, false).map_err(engine_error)?;
+            solver.add_formula(&encoding.formula);
+            self.encoded += 1;
+            self.kept = Some(Kept {
+                region: region.clone(),
+                encoding,
+                solver,
+            });
+        }
+        let Some(kept) = self.kept.as_mut() else {
+            return Ok(Verdict::Unknown("sat: no solver".into()));
+        };
+        // Bits this box cannot flip, fixed in the kept CNF.
+        let assumptions: Vec<varisat::Lit> = kept
+            .encoding
+            .inputs
+            .iter()
+            .zip(&here)
+            .filter_map(|(outer, inner): (&Input, &Input)| match (outer.lit, inner.lit) {
+                (Bit::Var(l), Bit::Const(b)) => Some(if b { l } else { !l }),
+                _ => None,
+            })
+            .collect();
+        match kept.solver.solve(&assumptions, budget).map_err(engine_error)? {
+            Answer::Unsat => Ok(Verdict::Holds),
+            Answer::Unknown(why) => Ok(Verdict::Unknown(why)),
+            Answer::Sat(model) => {
+                let outer = &kept.encoding.inputs;
+                // The point in this box: each input free here takes the kept model's bit.
+                let x: Vec<f64> = here
+                    .iter()
+                    .zip(outer)
+                    .map(|(inner, o)| match (inner.lit, o.lit) {
+                        (Bit::Var(_), Bit::Var(l)) => {
+                            let v = model.get(l.index()).copied().unwrap_or(false);
+                            let want = v == l.is_positive();
+                            if inner.bit.fires(inner.highest) == want {
+                                inner.highest
+                            } else {
+                                inner.lowest
+                            }
+                        }
+                        _ => inner.lowest,
+                    })
+                    .collect();
+                Ok(confirm(self.net, property, q.inputs, &x)?.verdict)
+            }
+        }
+    }
+}
