@@ -48,7 +48,7 @@ fn ceil_div(a: i64, d: i64) -> i64 {
 
 /// The float32 values in `[lo, hi]`: the least and the greatest (unbounded sides give the
 /// float32 extremes); `None` when there is none.
-fn f32_range(lo: Option<&BigRational>, hi: Option<&BigRational>) -> Option<(f64, f64)> {
+pub(crate) fn f32_range(lo: Option<&BigRational>, hi: Option<&BigRational>) -> Option<(f64, f64)> {
     let exact = |v: f32| BigRational::from_float(v);
     let low = match lo {
         None => f32::MIN,

@@ -7,6 +7,7 @@ mod encode;
 mod rup;
 mod totalizer;
 
+pub(crate) use encode::f32_range;
 pub use encode::{Encoding, Unsupported};
 pub use rup::{check as check_rup, RupCheck};
 
