@@ -30,6 +30,7 @@
 
 pub mod bnn;
 pub mod bnn_sat;
+pub mod bnn_z3;
 pub mod bounds;
 pub mod cli;
 pub mod dpllt;

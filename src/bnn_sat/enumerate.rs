@@ -82,7 +82,11 @@ impl<'a> State<'a> {
         for layer in &bnn.hidden {
             let below = bits.last().map(Vec::as_slice).unwrap_or(&[]);
             let s: Vec<i64> = layer.iter().map(|n| n.sum.value(below)).collect();
-            let b: Vec<bool> = layer.iter().zip(&s).map(|(n, p)| n.rule.fires(*p)).collect();
+            let b: Vec<bool> = layer
+                .iter()
+                .zip(&s)
+                .map(|(n, p)| n.rule.fires(*p))
+                .collect();
             sums.push(s);
             bits.push(b);
         }
@@ -197,8 +201,7 @@ pub fn enumerate(
     let found = std::sync::Mutex::new(None::<Vec<bool>>);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let timed_out = std::sync::atomic::AtomicBool::new(false);
-    let unsafe_now =
-        |s: &State| -> bool { unsafe_.iter().any(|c| satisfies(c, &s.logits)) };
+    let unsafe_now = |s: &State| -> bool { unsafe_.iter().any(|c| satisfies(c, &s.logits)) };
     std::thread::scope(|scope| {
         for chunk in 0..1u64 << top {
             let (fan, start, free, found, stop, timed_out) =

@@ -45,8 +45,16 @@ fn contains(outer: &InputBox, inner: &InputBox) -> bool {
         (Some(_), None) => false,
         (Some(a), Some(b)) => a >= b,
     };
-    outer.lower.iter().zip(&inner.lower).all(|(o, i)| below(o, i))
-        && outer.upper.iter().zip(&inner.upper).all(|(o, i)| above(o, i))
+    outer
+        .lower
+        .iter()
+        .zip(&inner.lower)
+        .all(|(o, i)| below(o, i))
+        && outer
+            .upper
+            .iter()
+            .zip(&inner.upper)
+            .all(|(o, i)| above(o, i))
 }
 
 impl<'a> Incremental<'a> {
@@ -87,7 +95,13 @@ impl<'a> Incremental<'a> {
         };
         let free = here.iter().filter(|i| matches!(i.lit, Bit::Var(_))).count();
         if free <= self.options.enumerate_up_to.min(MAX_FREE) {
-            let found = enumerate(&self.bnn, &here, &q.unsafe_outputs, budget, self.options.threads);
+            let found = enumerate(
+                &self.bnn,
+                &here,
+                &q.unsafe_outputs,
+                budget,
+                self.options.threads,
+            );
             return match found {
                 Enumerated::Safe { .. } => Ok(Verdict::Holds),
                 Enumerated::Timeout => Ok(Verdict::Unknown("timeout".into())),
@@ -126,12 +140,18 @@ impl<'a> Incremental<'a> {
             .inputs
             .iter()
             .zip(&here)
-            .filter_map(|(outer, inner): (&Input, &Input)| match (outer.lit, inner.lit) {
-                (Bit::Var(l), Bit::Const(b)) => Some(if b { l } else { !l }),
-                _ => None,
-            })
+            .filter_map(
+                |(outer, inner): (&Input, &Input)| match (outer.lit, inner.lit) {
+                    (Bit::Var(l), Bit::Const(b)) => Some(if b { l } else { !l }),
+                    _ => None,
+                },
+            )
             .collect();
-        match kept.solver.solve(&assumptions, budget).map_err(engine_error)? {
+        match kept
+            .solver
+            .solve(&assumptions, budget)
+            .map_err(engine_error)?
+        {
             Answer::Unsat => Ok(Verdict::Holds),
             Answer::Unknown(why) => Ok(Verdict::Unknown(why)),
             Answer::Sat(model) => {

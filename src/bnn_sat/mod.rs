@@ -10,6 +10,7 @@ mod rup;
 mod solver;
 mod totalizer;
 
+pub(crate) use encode::f32_range;
 pub use encode::{decode, inputs, Bit, Encoding, Input, Size, Unsupported};
 pub use enumerate::{enumerate, Enumerated, MAX_FREE};
 pub use incremental::Incremental;
@@ -160,7 +161,8 @@ fn confirm(
         return Ok(SatReport::with(Verdict::Violated(Box::new(r))));
     }
     log::error!("sat: a counterexample failed replay at {x:?}");
-    let why = "the SAT engine's counterexample failed replay (a bug in the encoding)";
+    let why = "the SAT engine's counterexample failed replay: not confirmed both in float32 \
+               and exactly (a tie within rounding, or a bug in the encoding)";
     Ok(SatReport::with(Verdict::Unknown(why.into())))
 }
 
@@ -189,7 +191,8 @@ pub fn decide(
             return Ok(SatReport::with(Verdict::Unknown("timeout".into())));
         }
         if !q.inputs.constraints.is_empty() {
-            let why = "sat: the SAT engine reads input boxes only, not constraints over several inputs";
+            let why =
+                "sat: the SAT engine reads input boxes only, not constraints over several inputs";
             return Ok(SatReport::with(Verdict::Unknown(why.into())));
         }
         let ins = match inputs(&bnn, &q.inputs.bounds) {

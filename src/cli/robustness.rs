@@ -106,7 +106,8 @@ pub fn run(args: &RobustnessArgs) -> anyhow::Result<ExitCode> {
     let options = options(args)?;
     let budget = budget(args.timeout)?;
     let mut engine = "none";
-    let sat_engine = net.kind() == "bnn" && matches!(args.run.engine, EngineChoice::Auto | EngineChoice::Sat);
+    let sat_engine =
+        net.kind() == "bnn" && matches!(args.run.engine, EngineChoice::Auto | EngineChoice::Sat);
     let answer = if sat_engine {
         // Binarised networks: one solver for the probes, the box as assumptions.
         let mut inc = Incremental::new(&net, args.run.sat_options(false))

@@ -8,12 +8,14 @@ use crate::network::Network;
 use crate::smt_z3::Z3Engine;
 use crate::spec::vnnlib;
 use crate::spec::Property;
-use crate::verify::{verify_auto, verify_with, AutoOptions, Outcome, SearchOptions, Verdict};
+use crate::verify::{
+    verify_auto, verify_with, AutoOptions, Outcome, Part, SearchOptions, SearchStats, Verdict,
+};
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Exit code when the property holds.
 pub const EXIT_HOLDS: u8 = 0;
@@ -154,14 +156,51 @@ impl EngineArgs {
                     sat: self.sat_options(keep_proofs),
                     ..AutoOptions::default()
                 };
-                verify_auto(net, property, budget, options)
+                let mut outcome = verify_auto(net, property, budget, options)?;
+                if self.engine == EngineChoice::Sat {
+                    outcome.engine = "sat";
+                }
+                Ok(outcome)
             }
             EngineChoice::Dpllt => {
                 verify_with(net, property, &DplltEngine::default(), budget, search)
             }
+            EngineChoice::Z3 if net.kind() == "bnn" => bnn_z3_outcome(net, property, budget),
             EngineChoice::Z3 => verify_with(net, property, &Z3Engine, budget, search),
         }
     }
+}
+
+/// `--engine z3` on a binarised network: Z3 alone on the folded network ([`crate::bnn_z3`]),
+/// with no attack first, so that every verdict is Z3's own (it is the SAT engine's
+/// differential oracle).
+fn bnn_z3_outcome(
+    net: &Network,
+    property: &Property,
+    budget: &Budget,
+) -> Result<Outcome, crate::verify::VerifyError> {
+    let start = Instant::now();
+    let verdict = crate::bnn_z3::decide(net, property, budget)?;
+    let elapsed = start.elapsed();
+    let answered_by = match verdict {
+        Verdict::Unknown(_) => "none",
+        _ => "z3",
+    };
+    Ok(Outcome {
+        parts: vec![Part {
+            name: "z3",
+            elapsed,
+            result: verdict.word().into(),
+        }],
+        verdict,
+        engine: "z3",
+        answered_by,
+        elapsed,
+        sub_problems: property.sub_problems().count(),
+        closed_by_bounds: 0,
+        search: SearchStats::default(),
+        sat: None,
+    })
 }
 
 /// The engines `--engine` can name.
@@ -173,7 +212,9 @@ pub enum EngineChoice {
     /// vera's DPLL(T) search: input bisection and ReLU splits over bound propagation and its
     /// own simplex, with conflict clauses (exact answers).
     Dpllt,
-    /// Z3 in linear real arithmetic (exact) on the boxes split and conquer leaves open.
+    /// Z3 in linear real arithmetic (exact) on the boxes split and conquer leaves open; on
+    /// binarised networks, Z3 alone on the folded network (pseudo-Boolean neurons, exact
+    /// logits), no attack first: an independent check of the SAT engine.
     Z3,
     /// Binarised networks: folded to integers and decided by SAT (`--sat-solver`), after a
     /// first attack (what auto does for them).

@@ -15,7 +15,7 @@ const CANCEL_POLL: Duration = Duration::from_millis(5);
 /// `solver.check()`, interrupted (Z3 then answers unknown, "canceled") as soon as the
 /// budget is cancelled: a watcher thread polls the flags while Z3 works and is joined before
 /// this returns.
-fn check_cancellable(solver: &Solver, budget: &Budget) -> SatResult {
+pub(crate) fn check_cancellable(solver: &Solver, budget: &Budget) -> SatResult {
     if !budget.cancellable() {
         return solver.check();
     }
@@ -38,6 +38,29 @@ fn check_cancellable(solver: &Solver, budget: &Budget) -> SatResult {
     })
 }
 
+/// Gives `solver` the budget's time left as Z3's own timeout (none when unlimited).
+pub(crate) fn limit_time(solver: &Solver, budget: &Budget) {
+    if let Some(left) = budget.remaining() {
+        let mut params = Params::new();
+        params.set_u32(
+            "timeout",
+            left.as_millis().clamp(1, u32::MAX as u128) as u32,
+        );
+        solver.set_params(&params);
+    }
+}
+
+/// Why Z3 answered unknown: `"timeout"` when the budget ended it (its deadline or a cancel
+/// flag), else Z3's own reason.
+pub(crate) fn unknown_reason(solver: &Solver, budget: &Budget) -> String {
+    let why = solver.get_reason_unknown().unwrap_or_default();
+    if why.contains("timeout") || why.contains("canceled") || budget.exhausted() {
+        "timeout".to_string()
+    } else {
+        format!("z3 gave up: {why}")
+    }
+}
+
 /// Z3 (the system library, 4.8.12 on Debian 12) as a vera engine.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Z3Engine;
@@ -52,14 +75,7 @@ impl Engine for Z3Engine {
             return Ok(EngineAnswer::Unknown("timeout".into()));
         }
         let solver = Solver::new_for_logic("QF_LRA").unwrap_or_default();
-        if let Some(left) = budget.remaining() {
-            let mut params = Params::new();
-            params.set_u32(
-                "timeout",
-                left.as_millis().clamp(1, u32::MAX as u128) as u32,
-            );
-            solver.set_params(&params);
-        }
+        limit_time(&solver, budget);
         // Z3 gets the question over the inputs and unstable ReLUs only (exactly equivalent).
         let query = &query.compacted();
         let vars = encode_query(query, &solver);
@@ -71,16 +87,7 @@ impl Engine for Z3Engine {
         );
         Ok(match check_cancellable(&solver, budget) {
             SatResult::Unsat => EngineAnswer::NoCounterexample,
-            SatResult::Unknown => {
-                let why = solver.get_reason_unknown().unwrap_or_default();
-                let why =
-                    if why.contains("timeout") || why.contains("canceled") || budget.exhausted() {
-                        "timeout".to_string()
-                    } else {
-                        format!("z3 gave up: {why}")
-                    };
-                EngineAnswer::Unknown(why)
-            }
+            SatResult::Unknown => EngineAnswer::Unknown(unknown_reason(&solver, budget)),
             SatResult::Sat => {
                 let model = solver.get_model().ok_or_else(|| EngineError {
                     engine: "z3",

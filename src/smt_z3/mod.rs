@@ -10,4 +10,5 @@ mod numeral;
 
 pub use encode::encode_query;
 pub use engine::Z3Engine;
+pub(crate) use engine::{check_cancellable, limit_time, unknown_reason};
 pub use numeral::{rational_from_z3, real_from_rational};

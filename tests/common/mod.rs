@@ -1,7 +1,9 @@
-//! Helpers shared by the integration tests: paths, fetched benchmarks, reference fixtures, and
-//! an independent LP-based oracle for the maximum of a ReLU network over a box (`oracle`).
+//! Helpers shared by the integration tests: paths, fetched benchmarks, reference fixtures, an
+//! independent LP-based oracle for the maximum of a ReLU network over a box (`oracle`), and
+//! generated binarised-network queries with their corner-enumeration oracle (`bnn_case`).
 #![allow(dead_code)]
 
+pub mod bnn_case;
 pub mod generate;
 pub mod oracle;
 

@@ -1,0 +1,93 @@
+//! Z3 as an engine for binarised networks, independent of the SAT engine's CNF: the folded
+//! network ([`crate::bnn`]) with pseudo-Boolean neurons and exactly tabulated logits, one Z3
+//! check per sub-problem. Every model is decoded to an input and replayed before "violated";
+//! this is the differential oracle for [`crate::bnn_sat`].
+
+mod encode;
+
+pub use encode::{Encoding, Unsupported};
+
+use crate::bnn::Bnn;
+use crate::engine::{Budget, EngineError};
+use crate::network::Network;
+use crate::replay::replay;
+use crate::smt_z3::{check_cancellable, limit_time, unknown_reason};
+use crate::spec::Property;
+use crate::verify::{Verdict, VerifyError};
+use num_rational::BigRational;
+use z3::{SatResult, Solver};
+
+/// Decides `property` on the binarised `net` with Z3: `Err` only for failures that are not
+/// answers; what the encoding cannot express is `Unknown` with the reason, as is a budget
+/// that ends (its deadline goes to Z3 as a timeout, its cancel flags interrupt Z3).
+pub fn decide(net: &Network, property: &Property, budget: &Budget) -> Result<Verdict, VerifyError> {
+    let bnn = match Bnn::from_network(net) {
+        Ok(b) => b,
+        Err(e) => {
+            let why = format!("binarised network not foldable: {e}");
+            return Ok(Verdict::Unknown(why));
+        }
+    };
+    for sub in property.sub_problems() {
+        if budget.exhausted() {
+            return Ok(Verdict::Unknown("timeout".into()));
+        }
+        if !sub.inputs.constraints.is_empty() {
+            let why =
+                "the Z3 BNN engine reads input boxes only, not constraints over several inputs";
+            return Ok(Verdict::Unknown(why.into()));
+        }
+        let solver = Solver::new();
+        limit_time(&solver, budget);
+        let enc = match Encoding::new(&bnn, &sub.inputs.bounds, sub.unsafe_outputs, &solver) {
+            Ok(e) => e,
+            Err(Unsupported(why)) => return Ok(Verdict::Unknown(format!("z3: {why}"))),
+        };
+        let result = check_cancellable(&solver, budget);
+        log::debug!(
+            "z3 (bnn): sub-problem {:?}: {} free input bits, {}",
+            sub.id,
+            enc.inputs.iter().filter(|i| i.var.is_some()).count(),
+            match result {
+                SatResult::Sat => "sat",
+                SatResult::Unsat => "unsat",
+                SatResult::Unknown => "unknown",
+            }
+        );
+        match result {
+            SatResult::Unsat => continue,
+            SatResult::Unknown => return Ok(Verdict::Unknown(unknown_reason(&solver, budget))),
+            SatResult::Sat => {}
+        }
+        let model = solver.get_model().ok_or_else(|| {
+            VerifyError::Engine(EngineError {
+                engine: "z3",
+                problem: "sat without a model".into(),
+            })
+        })?;
+        let x = enc.decode(&model);
+        let exact: Vec<BigRational> = x
+            .iter()
+            .filter_map(|v| BigRational::from_float(*v))
+            .collect();
+        let r = replay(net, property, &sub.inputs.bounds, &exact)?;
+        if r.confirmed() {
+            return Ok(Verdict::Violated(Box::new(r)));
+        }
+        if r.float_ok {
+            // The engine decides float32 execution; "violated" also asks exact arithmetic.
+            let why = format!(
+                "z3: a float32 counterexample at {x:?} that exact arithmetic does not confirm \
+                 (it lies on the unsafe set's boundary)"
+            );
+            return Ok(Verdict::Unknown(why));
+        }
+        log::error!(
+            "z3 (bnn): a model of sub-problem {:?} failed replay at {x:?}",
+            sub.id
+        );
+        let why = "the Z3 BNN engine's counterexample failed replay (a bug in the encoding)";
+        return Ok(Verdict::Unknown(why.into()));
+    }
+    Ok(Verdict::Holds)
+}
