@@ -127,6 +127,8 @@ def main():
     ap.add_argument("--digits", type=int, default=100, help="first N digits of the model's instances")
     ap.add_argument("--timeout", type=float, default=60)
     ap.add_argument("--min-eps", type=int, default=0, metavar="N")
+    ap.add_argument("--max-eps", type=int, default=32, metavar="LEVELS",
+                    help="largest radius min-eps searches, in pixel levels (default 32)")
     ap.add_argument("--csv", default=None)
     args = ap.parse_args()
     configs = args.configs.split(",")
@@ -190,11 +192,13 @@ def main():
         with open(os.path.join(HERE, "centers", "labels.csv")) as f:
             for row in csv.DictReader(f):
                 labels[int(row["index"])] = int(row["label"])
-        print(f"\nmin-eps (vera robustness --min-eps --step 1/255 --clip 0,1, timeout {args.timeout:g} s):")
+        print(f"\nmin-eps (vera robustness --min-eps --step 1/255 --clip 0,1 --max-eps {args.max_eps}/255, "
+              f"timeout {args.timeout:g} s):")
         times = []
         for d in digits[: args.min_eps]:
             cmd = [VERA, "robustness", model, "--center", f"centers/digit{d}.txt", "--label",
                    str(labels[d]), "--min-eps", "--step", "1/255", "--clip", "0,1",
+                   "--max-eps", f"{args.max_eps}/255",
                    "--timeout", str(args.timeout), "--json"]
             t = time.monotonic()
             p = subprocess.run(cmd, capture_output=True, text=True, cwd=HERE)

@@ -186,7 +186,10 @@ impl Checker {
             self.watches[code(c[1])].push(id);
         }
         let from = self.trail.len();
-        match (c.first().map(|l| self.val(*l)), c.get(1).map(|l| self.val(*l))) {
+        match (
+            c.first().map(|l| self.val(*l)),
+            c.get(1).map(|l| self.val(*l)),
+        ) {
             (None, _) | (Some(-1), _) => self.refuted = true,
             (Some(0), None) | (Some(0), Some(-1)) => {
                 self.assign(c[0]);
@@ -352,7 +355,10 @@ mod tests {
                 "pigeonhole {p}: {:?}",
                 check(&f, &proof)
             );
-            assert!(matches!(check(&f, b"0\n"), RupCheck::Failed(_)), "pigeonhole {p}");
+            assert!(
+                matches!(check(&f, b"0\n"), RupCheck::Failed(_)),
+                "pigeonhole {p}"
+            );
             let text = String::from_utf8(proof).unwrap();
             let broken: String = text
                 .lines()

@@ -18,6 +18,38 @@ pub trait Scalar: Clone + Debug + PartialOrd {
     fn div(&self, other: &Self) -> Self;
     /// The nearest f64, for reporting.
     fn to_f64(&self) -> f64;
+    /// `Σ weights[i]·x[i] + bias`, summed left to right in this type's arithmetic (each
+    /// operation rounded, for floats).
+    fn dot(weights: &[f64], x: &[Self], bias: f64) -> Self {
+        weights
+            .iter()
+            .zip(x)
+            .fold(Self::zero(), |acc, (w, v)| {
+                acc.add(&Self::from_f64(*w).mul(v))
+            })
+            .add(&Self::from_f64(bias))
+    }
+}
+
+/// `x = m·2^e` with an integer `m`, when `x`'s denominator is a power of two.
+fn dyadic(x: &BigRational) -> Option<(num_bigint::BigInt, i64)> {
+    let d = x.denom();
+    let k = d.trailing_zeros().unwrap_or(0);
+    (d.bits() == k + 1).then(|| (x.numer().clone(), -(k as i64)))
+}
+
+/// `x = m·2^e` for a finite f64 (exact).
+fn f64_dyadic(x: f64) -> (num_bigint::BigInt, i64) {
+    let bits = x.to_bits();
+    let sign: i64 = if bits >> 63 == 1 { -1 } else { 1 };
+    let exp = ((bits >> 52) & 0x7ff) as i64;
+    let frac = (bits & ((1u64 << 52) - 1)) as i64;
+    let (m, e) = if exp == 0 {
+        (frac, -1074)
+    } else {
+        (frac | (1i64 << 52), exp - 1075)
+    };
+    (num_bigint::BigInt::from(sign * m), e)
 }
 
 impl Scalar for f32 {
@@ -87,6 +119,43 @@ impl Scalar for BigRational {
     fn to_f64(&self) -> f64 {
         rational_to_f64(self)
     }
+    /// Exact; when every input is dyadic (a power-of-two denominator, as all values from
+    /// floats are), summed as integers scaled to the least exponent, with one normalisation
+    /// at the end instead of one gcd per term.
+    fn dot(weights: &[f64], x: &[Self], bias: f64) -> Self {
+        let mut terms: Vec<(num_bigint::BigInt, i64)> = Vec::with_capacity(weights.len() + 1);
+        for (w, v) in weights.iter().zip(x) {
+            if *w == 0.0 || v.is_zero() {
+                continue;
+            }
+            let Some((n, k)) = dyadic(v) else {
+                return weights
+                    .iter()
+                    .zip(x)
+                    .fold(<BigRational as Zero>::zero(), |acc, (w, v)| {
+                        acc + Self::from_f64(*w) * v
+                    })
+                    + Self::from_f64(bias);
+            };
+            let (m, e) = f64_dyadic(*w);
+            terms.push((m * n, e + k));
+        }
+        if bias != 0.0 {
+            terms.push(f64_dyadic(bias));
+        }
+        let Some(low) = terms.iter().map(|(_, e)| *e).min() else {
+            return <BigRational as Zero>::zero();
+        };
+        let sum: num_bigint::BigInt = terms
+            .into_iter()
+            .map(|(m, e)| m << (e - low) as usize)
+            .sum();
+        if low >= 0 {
+            BigRational::from_integer(sum << low as usize)
+        } else {
+            BigRational::new(sum, num_bigint::BigInt::from(1) << (-low) as usize)
+        }
+    }
 }
 
 /// The f64 nearest to a rational (num-rational rounds correctly).
@@ -145,15 +214,7 @@ impl Network {
         for layer in self.layers() {
             x = match &layer.kind {
                 LayerKind::Affine(a) => (0..a.weights.rows())
-                    .map(|r| {
-                        let dot = a
-                            .weights
-                            .row(r)
-                            .iter()
-                            .zip(&x)
-                            .fold(T::zero(), |acc, (w, v)| acc.add(&T::from_f64(*w).mul(v)));
-                        dot.add(&T::from_f64(a.bias[r]))
-                    })
+                    .map(|r| T::dot(a.weights.row(r), &x, a.bias[r]))
                     .collect(),
                 LayerKind::Elementwise(e) => x
                     .iter()
@@ -206,5 +267,56 @@ impl Network {
             };
         }
         Ok(x)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dyadic dot product equals the term-by-term rational one, on dyadic inputs (signs,
+    /// zeros, subnormal and huge weights) and on inputs that are not dyadic (the fallback).
+    #[test]
+    fn dyadic_dot_is_the_exact_dot() {
+        let q = |n: i64, d: i64| BigRational::new(n.into(), d.into());
+        let weights = [1.0, -1.0, 0.0, 0.1, -3.5e-310, 1e300, 2.5, -0.0];
+        let inputs = [
+            vec![
+                q(1, 2),
+                q(-3, 4),
+                q(5, 1),
+                q(7, 1024),
+                q(1, 1),
+                q(-1, 8),
+                q(0, 1),
+                q(9, 2),
+            ],
+            vec![
+                q(1, 3),
+                q(2, 1),
+                q(0, 1),
+                q(1, 5),
+                q(1, 1),
+                q(1, 1),
+                q(1, 1),
+                q(1, 1),
+            ],
+        ];
+        for x in &inputs {
+            for bias in [0.0, 0.375, -1e-20] {
+                let slow = weights
+                    .iter()
+                    .zip(x)
+                    .fold(<BigRational as Zero>::zero(), |acc, (w, v)| {
+                        acc + BigRational::from_float(*w).unwrap() * v
+                    })
+                    + BigRational::from_float(bias).unwrap();
+                assert_eq!(BigRational::dot(&weights, x, bias), slow, "{x:?} {bias}");
+            }
+        }
+        assert_eq!(
+            BigRational::dot(&[], &[], 0.0),
+            <BigRational as Zero>::zero()
+        );
     }
 }
