@@ -33,7 +33,7 @@ CONFIGS = {
     "auto": [],
     "varisat": ["--engine", "sat", "--sat-solver", "varisat", "--enumerate-up-to", "0"],
     "cadical": ["--engine", "sat", "--sat-solver", "cadical", "--enumerate-up-to", "0"],
-    "enumerate": ["--engine", "sat", "--enumerate-up-to", "20"],
+    "enumerate": ["--engine", "sat", "--enumerate-up-to", "24"],
     "z3": ["--engine", "z3"],
 }
 

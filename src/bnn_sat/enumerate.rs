@@ -11,8 +11,9 @@ use crate::network::Precision;
 use crate::spec::{OutputConjunction, Relation};
 use num_rational::BigRational;
 
-/// Most free inputs enumerated (2^20 patterns take well under a second on one core).
-pub const MAX_FREE: usize = 20;
+/// Most free inputs enumerated (2^24 patterns: about a minute on this project's 2-core
+/// machine for the MNIST networks of benchmarks/bnn).
+pub const MAX_FREE: usize = 24;
 
 /// How often (in patterns) a worker looks at the budget.
 const POLL_EVERY: u64 = 1 << 12;
@@ -28,45 +29,116 @@ pub enum Enumerated {
     Timeout,
 }
 
-/// The network's wiring by source: for each layer's input bit, the neurons reading it.
-struct FanOut {
-    /// `layers[l][j]`: (neuron of layer l, coefficient) for bit j of the layer below.
-    layers: Vec<Vec<Vec<(usize, i64)>>>,
+/// An integer sum over a packed bit vector: `constant + Σ_c c·popcount(mask_c & bits)`.
+struct PackedSum {
+    constant: i64,
+    groups: Vec<(i64, Vec<u64>)>,
 }
 
-impl FanOut {
-    fn new(bnn: &Bnn) -> FanOut {
-        let mut layers = Vec::new();
-        let mut width = bnn.inputs.len();
-        for layer in &bnn.hidden {
-            let mut fan = vec![Vec::new(); width];
-            for (n, neuron) in layer.iter().enumerate() {
+impl PackedSum {
+    fn new(sum: &crate::bnn::IntegerSum, width: usize) -> PackedSum {
+        let words = width.div_ceil(64);
+        let mut groups: Vec<(i64, Vec<u64>)> = Vec::new();
+        for &(j, c) in &sum.terms {
+            let g = match groups.iter().position(|(k, _)| *k == c) {
+                Some(g) => g,
+                None => {
+                    groups.push((c, vec![0; words]));
+                    groups.len() - 1
+                }
+            };
+            groups[g].1[j / 64] |= 1 << (j % 64);
+        }
+        PackedSum {
+            constant: sum.constant,
+            groups,
+        }
+    }
+
+    fn value(&self, bits: &[u64]) -> i64 {
+        self.constant
+            + self
+                .groups
+                .iter()
+                .map(|(c, mask)| {
+                    c * mask
+                        .iter()
+                        .zip(bits)
+                        .map(|(m, b)| i64::from((m & b).count_ones()))
+                        .sum::<i64>()
+                })
+                .sum::<i64>()
+    }
+}
+
+/// The network prepared for enumeration: the first hidden layer by fan-out from the inputs
+/// (updated incrementally as inputs flip), the later layers and the logits as packed sums.
+struct Prepared<'a> {
+    bnn: &'a Bnn,
+    /// `fan[i]`: (first-layer neuron, coefficient) for each neuron reading input i.
+    fan: Vec<Vec<(usize, i64)>>,
+    /// Hidden layers after the first, as packed sums over the layer below.
+    later: Vec<Vec<PackedSum>>,
+    logits: Vec<PackedSum>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(bnn: &'a Bnn) -> Prepared<'a> {
+        let mut fan = vec![Vec::new(); bnn.inputs.len()];
+        if let Some(first) = bnn.hidden.first() {
+            for (n, neuron) in first.iter().enumerate() {
                 for &(j, c) in &neuron.sum.terms {
                     fan[j].push((n, c));
                 }
             }
-            layers.push(fan);
-            width = layer.len();
         }
-        let mut fan = vec![Vec::new(); width];
-        for (n, logit) in bnn.logits.iter().enumerate() {
-            for &(j, c) in &logit.sum.terms {
-                fan[j].push((n, c));
-            }
+        let width = |l: usize| bnn.hidden.get(l).map_or(0, Vec::len);
+        let later = (1..bnn.hidden.len())
+            .map(|l| {
+                bnn.hidden[l]
+                    .iter()
+                    .map(|n| PackedSum::new(&n.sum, width(l - 1)))
+                    .collect()
+            })
+            .collect();
+        let last = bnn
+            .hidden
+            .len()
+            .checked_sub(1)
+            .map_or(bnn.inputs.len(), width);
+        let logits = bnn
+            .logits
+            .iter()
+            .map(|l| PackedSum::new(&l.sum, last))
+            .collect();
+        Prepared {
+            bnn,
+            fan,
+            later,
+            logits,
         }
-        layers.push(fan);
-        FanOut { layers }
     }
 }
 
-/// One worker's network state: every layer's bits and sums under the current pattern.
-struct State<'a> {
-    bnn: &'a Bnn,
-    fan: &'a FanOut,
-    /// bits[0] are the inputs; bits[l + 1] the hidden layer l.
-    bits: Vec<Vec<bool>>,
-    /// sums[l] of hidden layer l; the last entry the logits'.
-    sums: Vec<Vec<i64>>,
+fn pack(bits: impl Iterator<Item = bool>, width: usize) -> Vec<u64> {
+    let mut words = vec![0u64; width.div_ceil(64)];
+    for (j, b) in bits.enumerate() {
+        if b {
+            words[j / 64] |= 1 << (j % 64);
+        }
+    }
+    words
+}
+
+/// One worker's state: the inputs, the first layer's sums, and the first layer's bits the
+/// outputs were last computed for.
+struct State<'a, 'b> {
+    net: &'b Prepared<'a>,
+    inputs: Vec<bool>,
+    sums: Vec<i64>,
+    first: Vec<u64>,
+    /// The bits of each later hidden layer, as last computed.
+    later: Vec<Vec<u64>>,
     logits: Vec<f64>,
 }
 
@@ -75,105 +147,134 @@ fn logit_value(l: &Logit, p: i64, precision: Precision) -> f64 {
     l.chain.apply(z, precision)
 }
 
-impl<'a> State<'a> {
-    fn new(bnn: &'a Bnn, fan: &'a FanOut, inputs: Vec<bool>) -> State<'a> {
-        let mut bits = vec![inputs];
-        let mut sums = Vec::new();
-        for layer in &bnn.hidden {
-            let below = bits.last().map(Vec::as_slice).unwrap_or(&[]);
-            let s: Vec<i64> = layer.iter().map(|n| n.sum.value(below)).collect();
-            let b: Vec<bool> = layer
-                .iter()
-                .zip(&s)
-                .map(|(n, p)| n.rule.fires(*p))
-                .collect();
-            sums.push(s);
-            bits.push(b);
-        }
-        let below = bits.last().map(Vec::as_slice).unwrap_or(&[]);
-        let s: Vec<i64> = bnn.logits.iter().map(|l| l.sum.value(below)).collect();
-        let logits = bnn
-            .logits
-            .iter()
-            .zip(&s)
-            .map(|(l, p)| logit_value(l, *p, bnn.precision))
-            .collect();
-        sums.push(s);
-        State {
-            bnn,
-            fan,
-            bits,
+impl<'a, 'b> State<'a, 'b> {
+    fn new(net: &'b Prepared<'a>, inputs: Vec<bool>) -> State<'a, 'b> {
+        let bnn = net.bnn;
+        let sums = bnn
+            .hidden
+            .first()
+            .map(|l| l.iter().map(|n| n.sum.value(&inputs)).collect())
+            .unwrap_or_default();
+        let mut s = State {
+            net,
+            inputs,
             sums,
-            logits,
+            first: Vec::new(),
+            later: vec![Vec::new(); net.later.len()],
+            logits: Vec::new(),
+        };
+        s.first = s.first_bits();
+        s.outputs();
+        s
+    }
+
+    fn first_bits(&self) -> Vec<u64> {
+        match self.net.bnn.hidden.first() {
+            Some(layer) => pack(
+                layer.iter().zip(&self.sums).map(|(n, p)| n.rule.fires(*p)),
+                layer.len(),
+            ),
+            None => pack(self.inputs.iter().copied(), self.inputs.len()),
         }
     }
 
-    /// Flips input `i` and propagates the change layer by layer.
-    fn flip_input(&mut self, i: usize) {
-        let mut changed = vec![i];
-        let layers = self.bnn.hidden.len();
-        self.bits[0][i] = !self.bits[0][i];
-        for l in 0..=layers {
-            let mut touched: Vec<usize> = Vec::new();
-            for &j in &changed {
-                let delta = if self.bits[l][j] { 1 } else { -1 };
-                for &(n, c) in &self.fan.layers[l][j] {
-                    self.sums[l][n] += c * delta;
-                    touched.push(n);
-                }
-            }
-            touched.sort_unstable();
-            touched.dedup();
-            if l == layers {
-                for n in touched {
-                    let l = &self.bnn.logits[n];
-                    self.logits[n] = logit_value(l, self.sums[layers][n], self.bnn.precision);
-                }
+    /// The logits from the first layer's bits through the packed layers; a layer whose bits
+    /// come out as they were last time stops the pass (nothing after it changes).
+    fn outputs(&mut self) {
+        let bnn = self.net.bnn;
+        for (l, layer) in self.net.later.iter().enumerate() {
+            let below = if l == 0 {
+                &self.first
+            } else {
+                &self.later[l - 1]
+            };
+            let rules = &bnn.hidden[l + 1];
+            let bits = pack(
+                layer
+                    .iter()
+                    .zip(rules)
+                    .map(|(s, n)| n.rule.fires(s.value(below))),
+                layer.len(),
+            );
+            if !self.logits.is_empty() && bits == self.later[l] {
                 return;
             }
-            changed.clear();
-            for n in touched {
-                let fires = self.bnn.hidden[l][n].rule.fires(self.sums[l][n]);
-                if fires != self.bits[l + 1][n] {
-                    self.bits[l + 1][n] = fires;
-                    changed.push(n);
-                }
-            }
-            if changed.is_empty() {
-                return;
-            }
+            self.later[l] = bits;
         }
+        let last = self.later.last().unwrap_or(&self.first);
+        self.logits = self
+            .net
+            .logits
+            .iter()
+            .zip(&bnn.logits)
+            .map(|(s, l)| logit_value(l, s.value(last), bnn.precision))
+            .collect();
+    }
+
+    /// Flips input `i`; true when the outputs may have changed (the first layer did).
+    fn flip_input(&mut self, i: usize) -> bool {
+        self.inputs[i] = !self.inputs[i];
+        let delta = if self.inputs[i] { 1 } else { -1 };
+        for &(n, c) in &self.net.fan[i] {
+            self.sums[n] += c * delta;
+        }
+        let first = self.first_bits();
+        if first == self.first {
+            return false;
+        }
+        self.first = first;
+        self.outputs();
+        true
     }
 }
 
-/// Whether the logits satisfy every atom of `conj`, decided exactly: in f64 when the margin
-/// is far beyond its rounding, in rationals otherwise.
-fn satisfies(conj: &OutputConjunction, y: &[f64]) -> bool {
-    conj.atoms.iter().all(|atom| {
+/// An output atom with its coefficients and bound in f64 (computed once), and the exact atom
+/// for the rare values too close to call in f64.
+struct Atom<'a> {
+    terms: Vec<(usize, f64)>,
+    bound: f64,
+    exact: &'a crate::spec::LinearConstraint,
+}
+
+impl Atom<'_> {
+    /// Whether the logits `y` satisfy the atom, decided exactly: in f64 when the margin is far
+    /// beyond its rounding, in rationals otherwise.
+    fn holds(&self, y: &[f64]) -> bool {
         let (mut lhs, mut scale) = (0.0f64, 0.0f64);
-        for (j, c) in atom.terms_f64() {
+        for &(j, c) in &self.terms {
             lhs += c * y[j];
             scale += (c * y[j]).abs();
         }
-        let bound = atom.bound_f64();
-        let gap = lhs - bound;
-        let slack = 1e-9 * (1.0 + scale + bound.abs());
+        let gap = lhs - self.bound;
+        let slack = 1e-9 * (1.0 + scale + self.bound.abs());
         if gap.abs() > slack {
-            return match atom.relation() {
+            return match self.exact.relation() {
                 Relation::Le => gap < 0.0,
                 Relation::Ge => gap > 0.0,
             };
         }
-        let exact: BigRational = atom
+        let exact: BigRational = self
+            .exact
             .terms()
             .iter()
             .map(|(j, c)| c * BigRational::from_float(y[*j]).unwrap_or_default())
             .sum();
-        match atom.relation() {
-            Relation::Le => exact <= *atom.bound(),
-            Relation::Ge => exact >= *atom.bound(),
+        match self.exact.relation() {
+            Relation::Le => exact <= *self.exact.bound(),
+            Relation::Ge => exact >= *self.exact.bound(),
         }
-    })
+    }
+}
+
+fn atoms<'a>(conj: &'a OutputConjunction) -> Vec<Atom<'a>> {
+    conj.atoms
+        .iter()
+        .map(|a| Atom {
+            terms: a.terms_f64(),
+            bound: a.bound_f64(),
+            exact: a,
+        })
+        .collect()
 }
 
 /// Enumerates every pattern of the free inputs (at most [`MAX_FREE`]) on `threads` threads.
@@ -188,7 +289,7 @@ pub fn enumerate(
         .filter(|&i| matches!(inputs[i].lit, Bit::Var(_)))
         .collect();
     assert!(free.len() <= MAX_FREE, "enumerate: too many free inputs");
-    let fan = FanOut::new(bnn);
+    let prepared = Prepared::new(bnn);
     let start: Vec<bool> = inputs
         .iter()
         .map(|i| match i.lit {
@@ -201,23 +302,26 @@ pub fn enumerate(
     let found = std::sync::Mutex::new(None::<Vec<bool>>);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let timed_out = std::sync::atomic::AtomicBool::new(false);
-    let unsafe_now = |s: &State| -> bool { unsafe_.iter().any(|c| satisfies(c, &s.logits)) };
+    let conjunctions: Vec<Vec<Atom>> = unsafe_.iter().map(|c| atoms(c)).collect();
+    let unsafe_now = |s: &State| -> bool {
+        conjunctions
+            .iter()
+            .any(|c| c.iter().all(|a| a.holds(&s.logits)))
+    };
     std::thread::scope(|scope| {
         for chunk in 0..1u64 << top {
-            let (fan, start, free, found, stop, timed_out) =
-                (&fan, &start, &free, &found, &stop, &timed_out);
+            let (prepared, start, free, found, stop, timed_out) =
+                (&prepared, &start, &free, &found, &stop, &timed_out);
             scope.spawn(move || {
                 let mut x = start.clone();
                 for (t, &i) in free[low..].iter().enumerate() {
                     x[i] = chunk >> t & 1 == 1;
                 }
-                let mut s = State::new(bnn, fan, x);
+                let mut s = State::new(prepared, x);
                 for k in 0..1u64 << low {
-                    if k > 0 {
-                        s.flip_input(free[k.trailing_zeros() as usize]);
-                    }
-                    if unsafe_now(&s) {
-                        let bits = free.iter().map(|&i| s.bits[0][i]).collect();
+                    let changed = k == 0 || s.flip_input(free[k.trailing_zeros() as usize]);
+                    if changed && unsafe_now(&s) {
+                        let bits = free.iter().map(|&i| s.inputs[i]).collect();
                         *found.lock().unwrap_or_else(|e| e.into_inner()) = Some(bits);
                         stop.store(true, std::sync::atomic::Ordering::Relaxed);
                         return;

@@ -74,7 +74,7 @@ pub struct EngineArgs {
     #[arg(long, value_enum, default_value_t = SatSolver::Varisat)]
     pub sat_solver: SatSolver,
     /// Binarised networks: a query whose box leaves at most N input bits free is decided by
-    /// running all 2^N patterns through the network instead of by SAT (N ≤ 20; 0 sends every
+    /// running all 2^N patterns through the network instead of by SAT (N ≤ 24; 0 sends every
     /// query with a free input to the solver).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_ENUMERATE_UP_TO,
           value_parser = enumerate_limit)]
