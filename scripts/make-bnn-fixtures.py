@@ -14,6 +14,10 @@
 # reading of BatchNorm or of sign(0) shows. Needs numpy, onnx and onnxruntime. Deterministic
 # (fixed seeds; onnxruntime single-threaded, graph optimisations off).
 #
+# bnn_quantised*.onnx follow EEV's MNIST MLP instead: the inputs quantised to a grid (Div by the
+# step, Round half to even, Mul by it) feed the first binarised Gemm; their reference inputs lie
+# in [0, 1] and include points on the rounding boundaries.
+#
 # Usage (from any directory):  python3 scripts/make-bnn-fixtures.py
 
 import json
@@ -95,6 +99,42 @@ def bnn(name, widths, seed, cmp_ops=None):
     return model(name, nodes, inits, widths[0], widths[-1]), params0
 
 
+def quantised_bnn(name, widths, step, seed):
+    """EEV's pattern: Div(x, step) -> Round -> Mul(., step), then ternary Gemm+BN+sign blocks and
+    a Gemm to logits (the first layer reads the grid values, not threshold bits)."""
+    rng = np.random.default_rng(seed)
+    nodes = [helper.make_node("Div", ["x", "q_step"], ["q_div"], name="quant_div"),
+             helper.make_node("Round", ["q_div"], ["q_round"], name="quant_round"),
+             helper.make_node("Mul", ["q_round", "q_step"], ["a0"], name="quant_mul")]
+    inits = [numpy_helper.from_array(np.array(step, dtype=F), "q_step")]
+    prev = "a0"
+    for k, (fan_in, fan_out) in enumerate(zip(widths[:-2], widths[1:-1]), start=1):
+        w = rng.choice([-1.0, 0.0, 1.0], size=(fan_out, fan_in), p=[0.4, 0.2, 0.4])
+        b = rng.normal(0, 1, fan_out)
+        g, gi = gemm(f"fc{k}", prev, w, b, f"z{k}")
+        node, ii, _ = bn(f"bn{k}", f"z{k}", fan_out, rng, f"h{k}")
+        s_nodes, s_inits = sign(f"sign{k}", f"h{k}", f"a{k}")
+        nodes += [g, node] + s_nodes
+        inits += gi + ii + s_inits
+        prev = f"a{k}"
+    w = rng.choice([-1.0, 1.0], size=(widths[-1], widths[-2]))
+    g, gi = gemm("logits", prev, w, rng.normal(0, 1, widths[-1]), "y")
+    return model(name, nodes + [g], inits + gi, widths[0], widths[-1])
+
+
+def grid_inputs(n, step, rng):
+    """Inputs in [0, 1] with coordinates on the rounding boundaries (k + 1/2)·step (where round
+    half to even decides) and their float32 neighbours, and random ones."""
+    xs = [rng.uniform(0, 1, n).astype(F) for _ in range(24)]
+    for _ in range(12):
+        k = rng.integers(0, int(1 / step), n)
+        x = ((k + 0.5) * step).astype(F)
+        for i in range(n):
+            x[i] = rng.choice([x[i], np.nextafter(x[i], F(np.inf)), np.nextafter(x[i], F(-np.inf))])
+        xs.append(np.clip(x, 0, 1).astype(F))
+    return xs
+
+
 def threshold_inputs(params0, n, rng):
     """Inputs whose coordinates sit on (and next to) the float32 thresholds of the first BN."""
     scale, bias, mean, var = params0
@@ -134,6 +174,17 @@ def main():
         onnx.save(m, path)
         rng = np.random.default_rng(seed + 100)
         xs = [rng.normal(0, 1.5, widths[0]).astype(F) for _ in range(24)] + threshold_inputs(params0, widths[0], rng)
+        ys = run(m, xs)
+        cases.append({"network": os.path.relpath(path, ROOT),
+                      "inputs": [[float(v) for v in x] for x in xs],
+                      "outputs": [[float(v) for v in y] for y in ys]})
+    # A first layer over inputs quantised to a grid (EEV's input quantiser).
+    for name, widths, step, seed in [("bnn_quantised", [12, 10, 8, 4], 0.25, 4),
+                                     ("bnn_quantised_tenths", [12, 10, 8, 4], 0.1, 5)]:
+        m = quantised_bnn(name, widths, step, seed)
+        path = os.path.join(OUT, f"{name}.onnx")
+        onnx.save(m, path)
+        xs = grid_inputs(widths[0], step, np.random.default_rng(seed + 100))
         ys = run(m, xs)
         cases.append({"network": os.path.relpath(path, ROOT),
                       "inputs": [[float(v) for v in x] for x in xs],

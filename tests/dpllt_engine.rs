@@ -215,7 +215,9 @@ fn interval_upper(net: &Network, lo: &[f64], hi: &[f64], c: &[f64]) -> f64 {
                 l.iter().map(|v| v.max(0.0)).collect(),
                 h.iter().map(|v| v.max(0.0)).collect(),
             ),
-            LayerKind::Sign => unreachable!("the generated networks have no sign layer"),
+            LayerKind::Sign | LayerKind::Round => {
+                unreachable!("the generated networks have no sign or round layer")
+            }
             LayerKind::Clamp(k) => l
                 .iter()
                 .zip(&h)

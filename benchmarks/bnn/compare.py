@@ -130,7 +130,11 @@ def main():
     ap.add_argument("--max-eps", type=int, default=32, metavar="LEVELS",
                     help="largest radius min-eps searches, in pixel levels (default 32)")
     ap.add_argument("--csv", default=None)
+    ap.add_argument("--vera", default=None, help="the vera binary (default target/release/vera)")
     args = ap.parse_args()
+    global VERA
+    if args.vera:
+        VERA = os.path.abspath(args.vera)
     configs = args.configs.split(",")
     for c in configs:
         if c not in CONFIGS:

@@ -1,6 +1,7 @@
-//! The first layer of a binarised network: each input's bit is `chain(x) >= 0` for a per-input
-//! chain of elementwise steps (BatchNorm), a monotone function of `x`, so it is a threshold on
-//! `x`, found exactly by bisection over the representable numbers of the network's precision.
+//! The bits a binarised network reads off its inputs: `chain(x) >= 0` for a per-input chain of
+//! elementwise steps (BatchNorm), or `round(x / s) >= k` for a quantised input, each a monotone
+//! function of `x`, so a threshold on `x`, found exactly by bisection over the representable
+//! numbers of the network's precision.
 
 use super::chain::Chain;
 use crate::network::Precision;
@@ -27,7 +28,13 @@ impl InputBit {
 
     /// The threshold of `chain(x) >= 0`.
     pub fn of_chain(chain: &Chain, precision: Precision) -> InputBit {
-        let fires = |k: i64| chain.apply(value(k, precision), precision) >= 0.0;
+        InputBit::of_monotone(|x| chain.apply(x, precision) >= 0.0, precision)
+    }
+
+    /// The threshold of a predicate `fires` that is monotone over the numbers of `precision`
+    /// (false then true, or true then false, from the least to the greatest).
+    pub fn of_monotone(fires: impl Fn(f64) -> bool, precision: Precision) -> InputBit {
+        let fires = |k: i64| fires(value(k, precision));
         let (lo, hi) = (key(f64::MIN, precision), key(f64::MAX, precision));
         let (at_lo, at_hi) = (fires(lo), fires(hi));
         if at_lo == at_hi {

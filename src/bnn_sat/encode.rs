@@ -54,13 +54,49 @@ impl Unary {
     }
 }
 
-/// An input: the float32 values its box holds, and its bit.
+/// An input bit: the input it reads, the float32 values that input's box holds, the bit, and
+/// its literal (or value, when the box fixes it).
 #[derive(Debug, Clone, Copy)]
 pub struct Input {
+    pub input: usize,
     pub lowest: f64,
     pub highest: f64,
     pub bit: InputBit,
     pub lit: Bit,
+}
+
+/// The input bits of a query and the float32 range of every input.
+#[derive(Debug, Clone)]
+pub struct InputBits {
+    pub bits: Vec<Input>,
+    pub ranges: Vec<(f64, f64)>,
+}
+
+impl InputBits {
+    /// Bits the box leaves free.
+    pub fn free(&self) -> usize {
+        self.bits
+            .iter()
+            .filter(|i| matches!(i.lit, Bit::Var(_)))
+            .count()
+    }
+
+    /// How many patterns of the free bits some input realises: the product over inputs of
+    /// (its free bits + 1), as an input's bits are one bit or order bits (saturating).
+    pub fn patterns(&self) -> u64 {
+        let mut total: u64 = 1;
+        let mut k = 0;
+        while k < self.bits.len() {
+            let input = self.bits[k].input;
+            let mut free = 0u64;
+            while k < self.bits.len() && self.bits[k].input == input {
+                free += u64::from(matches!(self.bits[k].lit, Bit::Var(_)));
+                k += 1;
+            }
+            total = total.saturating_mul(free + 1);
+        }
+        total
+    }
 }
 
 /// How big an encoding came out, after simplification.
@@ -76,7 +112,7 @@ pub struct Size {
 /// The CNF of one query, and how to read an input point off a model.
 pub struct Encoding {
     pub formula: CnfFormula,
-    pub inputs: Vec<Input>,
+    pub inputs: InputBits,
     pub size: Size,
     /// Literals a clause is guarded by (`¬g ∨ clause`), while an output disjunct is added.
     guard: Option<Lit>,
@@ -102,46 +138,19 @@ fn ceil_div(a: i64, d: i64) -> i64 {
     -(-a).div_euclid(d)
 }
 
-/// The float32 values in `[lo, hi]`: the least and the greatest (unbounded sides give the
-/// float32 extremes); `None` when there is none.
-pub(crate) fn f32_range(lo: Option<&BigRational>, hi: Option<&BigRational>) -> Option<(f64, f64)> {
-    let exact = |v: f32| BigRational::from_float(v);
-    let low = match lo {
-        None => f32::MIN,
-        Some(l) => {
-            let mut x = crate::spec::to_f64(l) as f32;
-            while exact(x).is_some_and(|v| v < *l) {
-                x = x.next_up();
-            }
-            x
-        }
-    };
-    let high = match hi {
-        None => f32::MAX,
-        Some(h) => {
-            let mut x = crate::spec::to_f64(h) as f32;
-            while exact(x).is_some_and(|v| v > *h) {
-                x = x.next_down();
-            }
-            x
-        }
-    };
-    (low.is_finite() && high.is_finite() && low <= high).then(|| (f64::from(low), f64::from(high)))
-}
-
-/// The inputs of `bnn` over `region`: each one's float32 range, and its bit, fixed when the
-/// range cannot flip it; the free ones get variables 1, 2, ... (indices 0, 1, ...) in input
-/// order, as [`Encoding::new`] numbers them.
-pub fn inputs(bnn: &Bnn, region: &InputBox) -> Result<Vec<Input>, Unsupported> {
+/// The input bits of `bnn` over `region`: each bit fixed when its input's float32 range cannot
+/// flip it; the free ones get variables 1, 2, ... (indices 0, 1, ...) in bit order, as
+/// [`Encoding::new`] numbers them.
+pub fn inputs(bnn: &Bnn, region: &InputBox) -> Result<InputBits, Unsupported> {
+    let ranges = crate::bnn::float_box(region).map_err(|i| {
+        Unsupported(format!(
+            "input {i}: its interval holds no finite float32 number"
+        ))
+    })?;
     let mut next = 0;
-    let mut out = Vec::with_capacity(bnn.inputs.len());
-    for (i, bit) in bnn.inputs.iter().enumerate() {
-        let Some((lowest, highest)) = f32_range(region.lower[i].as_ref(), region.upper[i].as_ref())
-        else {
-            return Err(Unsupported(format!(
-                "input {i}: its interval holds no finite float32 number"
-            )));
-        };
+    let mut bits = Vec::with_capacity(bnn.inputs.len());
+    for (bit, &input) in bnn.inputs.iter().zip(&bnn.bit_input) {
+        let (lowest, highest) = ranges[input];
         let (a, b) = (bit.fires(lowest), bit.fires(highest));
         let lit = if a == b {
             Bit::Const(a)
@@ -149,32 +158,20 @@ pub fn inputs(bnn: &Bnn, region: &InputBox) -> Result<Vec<Input>, Unsupported> {
             next += 1;
             Bit::Var(Lit::from_index(next - 1, true))
         };
-        out.push(Input {
+        bits.push(Input {
+            input,
             lowest,
             highest,
             bit: *bit,
             lit,
         });
     }
-    Ok(out)
+    Ok(InputBits { bits, ranges })
 }
 
-/// The input point for free-input bit values `value(lit)`: each free input at the end of
-/// its range where its bit has that value, each fixed one at its lowest value.
-pub fn decode(inputs: &[Input], value: impl Fn(Lit) -> bool) -> Vec<f64> {
-    inputs
-        .iter()
-        .map(|i| match i.lit {
-            Bit::Const(_) => i.lowest,
-            Bit::Var(l) => {
-                if i.bit.fires(i.highest) == value(l) {
-                    i.highest
-                } else {
-                    i.lowest
-                }
-            }
-        })
-        .collect()
+/// The input point where bit `j` has the value `value(j)` (see [`Bnn::point`]).
+pub fn decode(bnn: &Bnn, inputs: &InputBits, value: impl Fn(usize) -> bool) -> Vec<f64> {
+    bnn.point(&inputs.ranges, value)
 }
 
 impl Encoding {
@@ -282,20 +279,22 @@ impl Encoding {
                 "the SAT engine reads float32 binarised networks only".into(),
             ));
         }
+        let inputs = inputs(bnn, region)?;
         let mut enc = Encoding {
             formula: CnfFormula::new(),
-            inputs: Vec::new(),
             size: Size::default(),
             guard: None,
+            inputs,
         };
-        enc.inputs = inputs(bnn, region)?;
-        enc.size.free_inputs = enc
-            .inputs
-            .iter()
-            .filter(|i| matches!(i.lit, Bit::Var(_)))
-            .count();
+        enc.size.free_inputs = enc.inputs.free();
         enc.formula.set_var_count(enc.size.free_inputs);
-        let mut bits: Vec<Bit> = enc.inputs.iter().map(|i| i.lit).collect();
+        let mut bits: Vec<Bit> = enc.inputs.bits.iter().map(|i| i.lit).collect();
+        // The order bits of one quantised input: [q >= k + 1] implies [q >= k].
+        for j in 1..bits.len() {
+            if bnn.bit_input[j] == bnn.bit_input[j - 1] {
+                enc.clause(&[!bits[j], bits[j - 1]]);
+            }
+        }
         for layer in &bnn.hidden {
             let mut next = Vec::with_capacity(layer.len());
             for n in layer {
@@ -430,9 +429,10 @@ impl Encoding {
 
     /// The input point a model (every variable's value, by index) stands for (see
     /// [`decode`]).
-    pub fn decode(&self, model: &[bool]) -> Vec<f64> {
-        decode(&self.inputs, |l| {
-            model.get(l.index()).copied().unwrap_or(false) == l.is_positive()
+    pub fn decode(&self, bnn: &Bnn, model: &[bool]) -> Vec<f64> {
+        decode(bnn, &self.inputs, |j| match self.inputs.bits[j].lit {
+            Bit::Const(b) => b,
+            Bit::Var(l) => model.get(l.index()).copied().unwrap_or(false) == l.is_positive(),
         })
     }
 }

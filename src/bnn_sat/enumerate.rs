@@ -1,18 +1,21 @@
-//! Exhaustive enumeration of the free input bits, for queries where the box leaves few of
-//! them free: every bit pattern is run through the folded integer network, visited in Gray
-//! code order so that each step flips one input and only the sums that depend on it (and on
-//! the neurons that flip in turn) are updated. The patterns are split among threads by their
-//! top bits. An enumeration that finds nothing is its own certificate: it can be re-run.
+//! Exhaustive enumeration of the free input bits, for queries where the box leaves few
+//! patterns of them: every pattern some input realises (each free input's level, for a
+//! quantised input's order bits; each free bit otherwise) is run through the folded integer
+//! network, visited in reflected mixed-radix Gray code order so that each step moves one
+//! input by one level, flipping one bit, and only the sums that depend on it (and on the
+//! neurons that flip in turn) are updated. The patterns are split among threads by the levels
+//! of the last inputs. An enumeration that finds nothing is its own certificate: it can be
+//! re-run.
 
-use super::encode::{Bit, Input};
+use super::encode::{Bit, InputBits};
 use crate::bnn::{Bnn, Logit};
 use crate::engine::Budget;
 use crate::network::Precision;
 use crate::spec::{OutputConjunction, Relation};
 use num_rational::BigRational;
 
-/// Most free inputs enumerated (2^24 patterns: about a minute on this project's 2-core
-/// machine for the MNIST networks of benchmarks/bnn).
+/// Most patterns enumerated, as a power of two (2^24 patterns: about a minute on this
+/// project's 2-core machine for the MNIST networks of benchmarks/bnn).
 pub const MAX_FREE: usize = 24;
 
 /// How often (in patterns) a worker looks at the budget.
@@ -23,7 +26,7 @@ const POLL_EVERY: u64 = 1 << 12;
 pub enum Enumerated {
     /// No pattern reaches the unsafe set; `patterns` were tried.
     Safe { patterns: u64 },
-    /// The value of every free input's bit (in input order) of a pattern that does.
+    /// The value of every input bit of a pattern that does.
     Unsafe(Vec<bool>),
     /// The budget ran out first.
     Timeout,
@@ -277,28 +280,92 @@ fn atoms<'a>(conj: &'a OutputConjunction) -> Vec<Atom<'a>> {
         .collect()
 }
 
-/// Enumerates every pattern of the free inputs (at most [`MAX_FREE`]) on `threads` threads.
+/// The free bits of each input that has any, in order: its levels above the least set them
+/// from the first up.
+fn free_groups(inputs: &InputBits) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut last = None;
+    for (j, b) in inputs.bits.iter().enumerate() {
+        if matches!(b.lit, Bit::Var(_)) {
+            if last == Some(b.input) {
+                if let Some(g) = groups.last_mut() {
+                    g.push(j);
+                }
+            } else {
+                groups.push(vec![j]);
+            }
+            last = Some(b.input);
+        }
+    }
+    groups
+}
+
+/// A reflected mixed-radix Gray code over the levels of `groups` (group g takes levels
+/// 0..=len(g)): each step moves one group by one level.
+struct Gray {
+    levels: Vec<usize>,
+    up: Vec<bool>,
+}
+
+impl Gray {
+    fn new(groups: usize) -> Gray {
+        Gray {
+            levels: vec![0; groups],
+            up: vec![true; groups],
+        }
+    }
+
+    /// The next step as (group, bit within it, new value), or `None` after the last pattern.
+    fn step(&mut self, groups: &[Vec<usize>]) -> Option<(usize, usize, bool)> {
+        for (g, group) in groups.iter().enumerate() {
+            let (level, top) = (self.levels[g], group.len());
+            if self.up[g] && level < top {
+                self.levels[g] += 1;
+                return Some((g, level, true));
+            }
+            if !self.up[g] && level > 0 {
+                self.levels[g] -= 1;
+                return Some((g, level - 1, false));
+            }
+            self.up[g] = !self.up[g];
+        }
+        None
+    }
+}
+
+/// Enumerates every pattern of the free bits that some input realises (at most 2^[`MAX_FREE`])
+/// on `threads` threads.
 pub fn enumerate(
     bnn: &Bnn,
-    inputs: &[Input],
+    inputs: &InputBits,
     unsafe_: &[&OutputConjunction],
     budget: &Budget,
     threads: usize,
 ) -> Enumerated {
-    let free: Vec<usize> = (0..inputs.len())
-        .filter(|&i| matches!(inputs[i].lit, Bit::Var(_)))
-        .collect();
-    assert!(free.len() <= MAX_FREE, "enumerate: too many free inputs");
+    let patterns = inputs.patterns();
+    assert!(
+        patterns <= 1 << MAX_FREE,
+        "enumerate: too many patterns ({patterns})"
+    );
+    let groups = free_groups(inputs);
     let prepared = Prepared::new(bnn);
     let start: Vec<bool> = inputs
+        .bits
         .iter()
         .map(|i| match i.lit {
             Bit::Const(b) => b,
             Bit::Var(_) => false,
         })
         .collect();
-    let top = (threads.max(1).next_power_of_two().trailing_zeros() as usize).min(free.len());
-    let low = free.len() - top;
+    // The last groups fixed per chunk, enough for every thread to have one.
+    let threads = threads.max(1);
+    let mut split = groups.len();
+    let mut chunks: u64 = 1;
+    while split > 0 && chunks < threads as u64 {
+        split -= 1;
+        chunks *= groups[split].len() as u64 + 1;
+    }
+    let (low, high) = groups.split_at(split);
     let found = std::sync::Mutex::new(None::<Vec<bool>>);
     let stop = std::sync::atomic::AtomicBool::new(false);
     let timed_out = std::sync::atomic::AtomicBool::new(false);
@@ -309,32 +376,46 @@ pub fn enumerate(
             .any(|c| c.iter().all(|a| a.holds(&s.logits)))
     };
     std::thread::scope(|scope| {
-        for chunk in 0..1u64 << top {
-            let (prepared, start, free, found, stop, timed_out) =
-                (&prepared, &start, &free, &found, &stop, &timed_out);
+        for t in 0..threads.min(chunks as usize) {
+            let (prepared, start, found, stop, timed_out) =
+                (&prepared, &start, &found, &stop, &timed_out);
             scope.spawn(move || {
-                let mut x = start.clone();
-                for (t, &i) in free[low..].iter().enumerate() {
-                    x[i] = chunk >> t & 1 == 1;
-                }
-                let mut s = State::new(prepared, x);
-                for k in 0..1u64 << low {
-                    let changed = k == 0 || s.flip_input(free[k.trailing_zeros() as usize]);
-                    if changed && unsafe_now(&s) {
-                        let bits = free.iter().map(|&i| s.inputs[i]).collect();
-                        *found.lock().unwrap_or_else(|e| e.into_inner()) = Some(bits);
-                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                        return;
-                    }
-                    if k % POLL_EVERY == POLL_EVERY - 1 {
-                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                            return;
+                let mut polled = 0u64;
+                for chunk in (t as u64..chunks).step_by(threads) {
+                    let mut x = start.clone();
+                    let mut rest = chunk;
+                    for g in high {
+                        let level = (rest % (g.len() as u64 + 1)) as usize;
+                        rest /= g.len() as u64 + 1;
+                        for &j in &g[..level] {
+                            x[j] = true;
                         }
-                        if budget.exhausted() {
-                            timed_out.store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    let mut s = State::new(prepared, x);
+                    let mut gray = Gray::new(low.len());
+                    let mut changed = true;
+                    loop {
+                        if changed && unsafe_now(&s) {
+                            *found.lock().unwrap_or_else(|e| e.into_inner()) =
+                                Some(s.inputs.clone());
                             stop.store(true, std::sync::atomic::Ordering::Relaxed);
                             return;
                         }
+                        polled += 1;
+                        if polled.is_multiple_of(POLL_EVERY) {
+                            if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                                return;
+                            }
+                            if budget.exhausted() {
+                                timed_out.store(true, std::sync::atomic::Ordering::Relaxed);
+                                stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                                return;
+                            }
+                        }
+                        let Some((g, k, _)) = gray.step(low) else {
+                            break;
+                        };
+                        changed = s.flip_input(low[g][k]);
                     }
                 }
             });
@@ -346,7 +427,5 @@ pub fn enumerate(
     if timed_out.load(std::sync::atomic::Ordering::Relaxed) {
         return Enumerated::Timeout;
     }
-    Enumerated::Safe {
-        patterns: 1u64 << free.len(),
-    }
+    Enumerated::Safe { patterns }
 }

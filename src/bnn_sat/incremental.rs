@@ -2,12 +2,13 @@
 //! (the probes of a minimal-perturbation search) on one SAT solver: the CNF is built once for
 //! a box that contains the later ones, and each smaller box is a set of assumptions that fix
 //! the input bits it cannot flip. Boxes that leave few bits free are enumerated instead.
+//! A quantised first layer is folded for the kept box (its rules hold in every smaller box).
 //! Answers under assumptions carry no DRAT proof.
 
 use super::encode::{decode, inputs, Bit, Encoding, Input, Unsupported};
-use super::enumerate::{enumerate, Enumerated, MAX_FREE};
+use super::enumerate::{enumerate, Enumerated};
 use super::solver::{backend, Answer, Backend};
-use super::{confirm, engine_error, queries, SatOptions};
+use super::{confirm, engine_error, enumerable, fold, queries, SatOptions};
 use crate::bnn::Bnn;
 use crate::engine::Budget;
 use crate::network::Network;
@@ -25,7 +26,9 @@ struct Kept {
 /// Decides properties that differ only in their input box, reusing one solver.
 pub struct Incremental<'a> {
     net: &'a Network,
-    bnn: Bnn,
+    /// The folded network and the box it is sound over (every box, unless the first layer is
+    /// quantised); the kept solver's CNF is built from it.
+    bnn: Option<(InputBox, Bnn)>,
     options: SatOptions,
     kept: Option<Kept>,
     /// Solves answered under assumptions by a kept solver, and CNFs built.
@@ -60,8 +63,17 @@ fn contains(outer: &InputBox, inner: &InputBox) -> bool {
 impl<'a> Incremental<'a> {
     /// For the binarised `net`; `Err` says why it cannot be folded.
     pub fn new(net: &'a Network, options: SatOptions) -> Result<Incremental<'a>, Unsupported> {
-        let bnn = Bnn::from_network(net)
-            .map_err(|e| Unsupported(format!("binarised network not foldable: {e}")))?;
+        let per_box = net
+            .layers()
+            .iter()
+            .any(|l| matches!(l.kind, crate::network::LayerKind::Round));
+        let bnn = if per_box {
+            None
+        } else {
+            let all = InputBox::unbounded(net.num_inputs());
+            let bnn = fold(net, &all)?;
+            Some((all, bnn))
+        };
         Ok(Incremental {
             net,
             bnn,
@@ -89,24 +101,30 @@ impl<'a> Incremental<'a> {
             }
         };
         let region = &q.inputs.bounds;
-        let here = match inputs(&self.bnn, region) {
+        if !self.bnn.as_ref().is_some_and(|(r, _)| contains(r, region)) {
+            // A quantised first layer folded for this box; the kept CNF was built from the
+            // old fold, so it goes too.
+            self.kept = None;
+            self.bnn = None;
+            match fold(self.net, region) {
+                Ok(b) => self.bnn = Some((region.clone(), b)),
+                Err(Unsupported(why)) => return Ok(Verdict::Unknown(why)),
+            }
+        }
+        let Some((_, bnn)) = self.bnn.as_ref() else {
+            return Ok(Verdict::Unknown("sat: no folded network".into()));
+        };
+        let here = match inputs(bnn, region) {
             Ok(i) => i,
             Err(Unsupported(why)) => return Ok(Verdict::Unknown(format!("sat: {why}"))),
         };
-        let free = here.iter().filter(|i| matches!(i.lit, Bit::Var(_))).count();
-        if free <= self.options.enumerate_up_to.min(MAX_FREE) {
-            let found = enumerate(
-                &self.bnn,
-                &here,
-                &q.unsafe_outputs,
-                budget,
-                self.options.threads,
-            );
+        if enumerable(&here, &self.options) {
+            let found = enumerate(bnn, &here, &q.unsafe_outputs, budget, self.options.threads);
             return match found {
                 Enumerated::Safe { .. } => Ok(Verdict::Holds),
                 Enumerated::Timeout => Ok(Verdict::Unknown("timeout".into())),
                 Enumerated::Unsafe(bits) => {
-                    let x = decode(&here, |l| bits[l.index()] == l.is_positive());
+                    let x = decode(bnn, &here, |j| bits[j]);
                     Ok(confirm(self.net, property, q.inputs, &x)?.verdict)
                 }
             };
@@ -118,7 +136,7 @@ impl<'a> Incremental<'a> {
         if reusable {
             self.reused += 1;
         } else {
-            let encoding = match Encoding::new(&self.bnn, region, &q.unsafe_outputs) {
+            let encoding = match Encoding::new(bnn, region, &q.unsafe_outputs) {
                 Ok(e) => e,
                 Err(Unsupported(why)) => return Ok(Verdict::Unknown(format!("sat: {why}"))),
             };
@@ -138,8 +156,9 @@ impl<'a> Incremental<'a> {
         let assumptions: Vec<varisat::Lit> = kept
             .encoding
             .inputs
+            .bits
             .iter()
-            .zip(&here)
+            .zip(&here.bits)
             .filter_map(
                 |(outer, inner): (&Input, &Input)| match (outer.lit, inner.lit) {
                     (Bit::Var(l), Bit::Const(b)) => Some(if b { l } else { !l }),
@@ -155,24 +174,15 @@ impl<'a> Incremental<'a> {
             Answer::Unsat => Ok(Verdict::Holds),
             Answer::Unknown(why) => Ok(Verdict::Unknown(why)),
             Answer::Sat(model) => {
-                let outer = &kept.encoding.inputs;
-                // The point in this box: each input free here takes the kept model's bit.
-                let x: Vec<f64> = here
-                    .iter()
-                    .zip(outer)
-                    .map(|(inner, o)| match (inner.lit, o.lit) {
-                        (Bit::Var(_), Bit::Var(l)) => {
-                            let v = model.get(l.index()).copied().unwrap_or(false);
-                            let want = v == l.is_positive();
-                            if inner.bit.fires(inner.highest) == want {
-                                inner.highest
-                            } else {
-                                inner.lowest
-                            }
-                        }
-                        _ => inner.lowest,
-                    })
-                    .collect();
+                // The point in this box: each bit free here takes the kept model's value.
+                let outer = &kept.encoding.inputs.bits;
+                let x = decode(bnn, &here, |j| match (here.bits[j].lit, outer[j].lit) {
+                    (Bit::Const(b), _) => b,
+                    (_, Bit::Var(l)) => {
+                        model.get(l.index()).copied().unwrap_or(false) == l.is_positive()
+                    }
+                    (_, Bit::Const(b)) => b,
+                });
                 Ok(confirm(self.net, property, q.inputs, &x)?.verdict)
             }
         }

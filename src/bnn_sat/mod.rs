@@ -10,8 +10,7 @@ mod rup;
 mod solver;
 mod totalizer;
 
-pub(crate) use encode::f32_range;
-pub use encode::{decode, inputs, Bit, Encoding, Input, Size, Unsupported};
+pub use encode::{decode, inputs, Bit, Encoding, Input, InputBits, Size, Unsupported};
 pub use enumerate::{enumerate, Enumerated, MAX_FREE};
 pub use incremental::Incremental;
 pub use rup::{check as check_rup, RupCheck};
@@ -21,7 +20,7 @@ use crate::bnn::Bnn;
 use crate::engine::Budget;
 use crate::network::Network;
 use crate::replay::replay;
-use crate::spec::{OutputConjunction, Property};
+use crate::spec::{InputBox, OutputConjunction, Property};
 use crate::verify::{Verdict, VerifyError};
 use num_rational::BigRational;
 
@@ -31,8 +30,9 @@ pub struct SatOptions {
     pub solver: SatSolver,
     /// Keep every DRAT proof in the report (for `--proof FILE`).
     pub keep_proofs: bool,
-    /// Queries with at most this many free inputs are enumerated instead of solved (at most
-    /// [`MAX_FREE`]; 0 sends every query with a free input to the SAT solver).
+    /// Queries with at most 2^this patterns of free input bits (this many free inputs, for
+    /// one bit per input) are enumerated instead of solved (at most [`MAX_FREE`]; 0 sends
+    /// every query with a free input to the SAT solver).
     pub enumerate_up_to: usize,
     /// Threads for the enumeration.
     pub threads: usize,
@@ -122,12 +122,20 @@ pub fn queries(property: &Property) -> Vec<Query<'_>> {
 /// The CNF of each query of `property` on the binarised `net` (what `vera export --dimacs`
 /// writes, and what every proof refers to), or why it cannot be encoded.
 pub fn encode(net: &Network, property: &Property) -> Result<Vec<Encoding>, Unsupported> {
-    let bnn = Bnn::from_network(net)
-        .map_err(|e| Unsupported(format!("binarised network not foldable: {e}")))?;
     queries(property)
         .iter()
-        .map(|q| encode_query(&bnn, q))
+        .map(|q| encode_query(&fold(net, &q.inputs.bounds)?, q))
         .collect()
+}
+
+/// The folded network, sound over `region` (see [`Bnn::fold`]), or why it does not fold.
+pub fn fold(net: &Network, region: &InputBox) -> Result<Bnn, Unsupported> {
+    Bnn::fold(net, region).map_err(|e| Unsupported(format!("binarised network not foldable: {e}")))
+}
+
+/// Whether the patterns of `inputs` are few enough to enumerate under `options`.
+fn enumerable(inputs: &InputBits, options: &SatOptions) -> bool {
+    inputs.patterns() <= 1u64 << options.enumerate_up_to.min(MAX_FREE)
 }
 
 fn encode_query(bnn: &Bnn, q: &Query) -> Result<Encoding, Unsupported> {
@@ -179,13 +187,18 @@ pub fn decide(
     budget: &Budget,
     options: &SatOptions,
 ) -> Result<SatReport, VerifyError> {
-    let bnn = match Bnn::from_network(net) {
-        Ok(b) => b,
-        Err(e) => {
-            let why = format!("binarised network not foldable: {e}");
-            return Ok(SatReport::with(Verdict::Unknown(why)));
+    // A quantised first layer folds per box; the rest of the network does not depend on it.
+    let per_box = net
+        .layers()
+        .iter()
+        .any(|l| matches!(l.kind, crate::network::LayerKind::Round));
+    let mut whole = None;
+    if !per_box {
+        match fold(net, &InputBox::unbounded(net.num_inputs())) {
+            Ok(b) => whole = Some(b),
+            Err(Unsupported(why)) => return Ok(SatReport::with(Verdict::Unknown(why))),
         }
-    };
+    }
     let mut report = SatReport::with(Verdict::Holds);
     let mut checked_by: Option<Vec<&'static str>> = None;
     for q in queries(property) {
@@ -197,17 +210,28 @@ pub fn decide(
                 "sat: the SAT engine reads input boxes only, not constraints over several inputs";
             return Ok(SatReport::with(Verdict::Unknown(why.into())));
         }
-        let ins = match inputs(&bnn, &q.inputs.bounds) {
+        let here;
+        let bnn = match &whole {
+            Some(b) => b,
+            None => match fold(net, &q.inputs.bounds) {
+                Ok(b) => {
+                    here = b;
+                    &here
+                }
+                Err(Unsupported(why)) => return Ok(SatReport::with(Verdict::Unknown(why))),
+            },
+        };
+        let ins = match inputs(bnn, &q.inputs.bounds) {
             Ok(i) => i,
             Err(Unsupported(why)) => {
                 return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))
             }
         };
-        let free = ins.iter().filter(|i| matches!(i.lit, Bit::Var(_))).count();
-        if free <= options.enumerate_up_to.min(MAX_FREE) {
+        let free = ins.free();
+        if enumerable(&ins, options) {
             report.queries += 1;
             report.size.free_inputs += free;
-            let found = enumerate(&bnn, &ins, &q.unsafe_outputs, budget, options.threads);
+            let found = enumerate(bnn, &ins, &q.unsafe_outputs, budget, options.threads);
             log::debug!("sat: enumerated {free} free inputs: {found:?}");
             match found {
                 Enumerated::Safe { patterns } => {
@@ -219,12 +243,12 @@ pub fn decide(
                     return Ok(SatReport::with(Verdict::Unknown("timeout".into())))
                 }
                 Enumerated::Unsafe(bits) => {
-                    let x = decode(&ins, |l| bits[l.index()] == l.is_positive());
+                    let x = decode(bnn, &ins, |j| bits[j]);
                     return confirm(net, property, q.inputs, &x);
                 }
             }
         }
-        let enc = match encode_query(&bnn, &q) {
+        let enc = match encode_query(bnn, &q) {
             Ok(e) => e,
             Err(Unsupported(why)) => {
                 return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))
@@ -287,7 +311,7 @@ pub fn decide(
                 continue;
             }
         };
-        let x = enc.decode(&model);
+        let x = enc.decode(bnn, &model);
         return confirm(net, property, q.inputs, &x);
     }
     report.checked_by = checked_by.unwrap_or_default();

@@ -1,10 +1,10 @@
 //! A folded binarised network and one conjunction of output atoms as a Z3 problem, built
-//! without the CNF encoding: a Bool per free input bit, each neuron's bit equivalent to a
+//! without the CNF encoding: a Bool per free input bit (the order bits of a quantised input
+//! chained by implications), each neuron's bit equivalent to a
 //! pseudo-Boolean constraint over the previous bits, each logit a real tied to the exact value
 //! of its float tail at every integer its sum can take, and each atom linear over those reals.
 
 use crate::bnn::{Bnn, InputBit, IntegerSum, Logit, Rule};
-use crate::bnn_sat::f32_range;
 use crate::network::Precision;
 use crate::smt_z3::real_from_rational;
 use crate::spec::{InputBox, LinearConstraint, OutputConjunction, Relation};
@@ -22,8 +22,8 @@ const MAX_TABLE: i64 = 1 << 14;
 #[error("{0}")]
 pub struct Unsupported(pub String);
 
-/// An input: the float32 values its box holds, its bit, and the Bool of a free bit (`None`
-/// when the box fixes the bit).
+/// An input bit: the float32 values its input's box holds, the bit, and the Bool of a free bit
+/// (`None` when the box fixes the bit).
 #[derive(Debug)]
 pub struct Input {
     pub lowest: f64,
@@ -119,9 +119,11 @@ fn to_i32(k: i64) -> Result<i32, Unsupported> {
     })
 }
 
-/// The inputs of one encoded query, to read an input point off a model.
+/// The input bits of one encoded query and each input's float32 range, to read an input point
+/// off a model.
 pub struct Encoding {
     pub inputs: Vec<Input>,
+    pub ranges: Vec<(f64, f64)>,
 }
 
 impl Encoding {
@@ -138,18 +140,27 @@ impl Encoding {
                 "the Z3 BNN engine reads float32 binarised networks only".into(),
             ));
         }
-        let mut inputs = Vec::with_capacity(bnn.inputs.len());
-        for (i, bit) in bnn.inputs.iter().enumerate() {
-            let Some((lowest, highest)) =
-                f32_range(region.lower[i].as_ref(), region.upper[i].as_ref())
-            else {
-                return Err(Unsupported(format!(
-                    "input {i}: its interval holds no finite float32 number"
-                )));
-            };
+        let ranges = crate::bnn::float_box(region).map_err(|i| {
+            Unsupported(format!(
+                "input {i}: its interval holds no finite float32 number"
+            ))
+        })?;
+        let mut inputs: Vec<Input> = Vec::with_capacity(bnn.inputs.len());
+        for (j, (bit, &i)) in bnn.inputs.iter().zip(&bnn.bit_input).enumerate() {
+            let (lowest, highest) = ranges[i];
             // A monotone threshold: the bit is free exactly when the ends disagree.
-            let var =
-                (bit.fires(lowest) != bit.fires(highest)).then(|| Bool::new_const(format!("x{i}")));
+            let var = (bit.fires(lowest) != bit.fires(highest))
+                .then(|| Bool::new_const(format!("x{i}_{j}")));
+            // Order bits of one input: [q >= k + 1] implies [q >= k].
+            if let (Some(v), Some(prev)) = (&var, inputs.last()) {
+                if bnn.bit_input[j - 1] == i {
+                    let before = prev
+                        .var
+                        .clone()
+                        .unwrap_or_else(|| Bool::from_bool(prev.bit.fires(prev.lowest)));
+                    solver.assert(v.implies(&before));
+                }
+            }
             inputs.push(Input {
                 lowest,
                 highest,
@@ -193,26 +204,18 @@ impl Encoding {
             }
             solver.assert(linear_atom(atom, &logits));
         }
-        Ok(Encoding { inputs })
+        Ok(Encoding { inputs, ranges })
     }
 
-    /// The input point a model stands for: each free input at the end of its range where its
-    /// bit has the model's value, each fixed one at its lowest value.
-    pub fn decode(&self, model: &Model) -> Vec<f64> {
-        self.inputs
-            .iter()
-            .map(|i| match &i.var {
-                None => i.lowest,
-                Some(b) => {
-                    let want = model.eval(b, true).and_then(|v| v.as_bool()) == Some(true);
-                    if i.bit.fires(i.highest) == want {
-                        i.highest
-                    } else {
-                        i.lowest
-                    }
-                }
-            })
-            .collect()
+    /// The input point a model stands for (see [`Bnn::point`]).
+    pub fn decode(&self, bnn: &Bnn, model: &Model) -> Vec<f64> {
+        bnn.point(&self.ranges, |j| {
+            let i = &self.inputs[j];
+            match &i.var {
+                None => i.bit.fires(i.lowest),
+                Some(b) => model.eval(b, true).and_then(|v| v.as_bool()) == Some(true),
+            }
+        })
     }
 }
 

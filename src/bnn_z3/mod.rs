@@ -21,11 +21,20 @@ use z3::{SatResult, Solver};
 /// answers; what the encoding cannot express is `Unknown` with the reason, as is a budget
 /// that ends (its deadline goes to Z3 as a timeout, its cancel flags interrupt Z3).
 pub fn decide(net: &Network, property: &Property, budget: &Budget) -> Result<Verdict, VerifyError> {
-    let bnn = match Bnn::from_network(net) {
-        Ok(b) => b,
-        Err(e) => {
-            let why = format!("binarised network not foldable: {e}");
-            return Ok(Verdict::Unknown(why));
+    // A quantised first layer folds per box; the rest of the network does not depend on it.
+    let per_box = net
+        .layers()
+        .iter()
+        .any(|l| matches!(l.kind, crate::network::LayerKind::Round));
+    let fold = |region: &crate::spec::InputBox| {
+        Bnn::fold(net, region).map_err(|e| format!("binarised network not foldable: {e}"))
+    };
+    let whole = if per_box {
+        None
+    } else {
+        match fold(&crate::spec::InputBox::unbounded(net.num_inputs())) {
+            Ok(b) => Some(b),
+            Err(why) => return Ok(Verdict::Unknown(why)),
         }
     };
     for sub in property.sub_problems() {
@@ -37,9 +46,20 @@ pub fn decide(net: &Network, property: &Property, budget: &Budget) -> Result<Ver
                 "the Z3 BNN engine reads input boxes only, not constraints over several inputs";
             return Ok(Verdict::Unknown(why.into()));
         }
+        let here;
+        let bnn = match &whole {
+            Some(b) => b,
+            None => match fold(&sub.inputs.bounds) {
+                Ok(b) => {
+                    here = b;
+                    &here
+                }
+                Err(why) => return Ok(Verdict::Unknown(why)),
+            },
+        };
         let solver = Solver::new();
         limit_time(&solver, budget);
-        let enc = match Encoding::new(&bnn, &sub.inputs.bounds, sub.unsafe_outputs, &solver) {
+        let enc = match Encoding::new(bnn, &sub.inputs.bounds, sub.unsafe_outputs, &solver) {
             Ok(e) => e,
             Err(Unsupported(why)) => return Ok(Verdict::Unknown(format!("z3: {why}"))),
         };
@@ -65,7 +85,7 @@ pub fn decide(net: &Network, property: &Property, budget: &Budget) -> Result<Ver
                 problem: "sat without a model".into(),
             })
         })?;
-        let x = enc.decode(&model);
+        let x = enc.decode(bnn, &model);
         let exact: Vec<BigRational> = x
             .iter()
             .filter_map(|v| BigRational::from_float(*v))

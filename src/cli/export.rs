@@ -80,12 +80,13 @@ fn dimacs_text(enc: &crate::bnn_sat::Encoding, net: &Path, prop: &Path) -> Strin
         out,
         "c satisfiable iff some input in the box reaches the unsafe set"
     );
-    for (i, input) in enc.inputs.iter().enumerate() {
+    for input in &enc.inputs.bits {
         match input.lit {
             crate::bnn_sat::Bit::Var(l) => {
                 let _ = writeln!(
                     out,
-                    "c input {i}: variable {} is its bit ({:?}), x in [{}, {}]",
+                    "c input {}: variable {} is its bit ({:?}), x in [{}, {}]",
+                    input.input,
                     l.var().to_dimacs(),
                     input.bit,
                     input.lowest,

@@ -52,24 +52,49 @@ fn fold_counts(b: &Bnn) -> (usize, usize) {
     (neurons, constant)
 }
 
+/// The folded network for `vera info`, and the box it was folded over: all inputs, or for a
+/// first layer over quantised inputs (which folds per box) the unit box [0, 1]^n, the domain of
+/// image inputs.
+fn fold_for_info(read: &Network) -> (Result<Bnn, crate::bnn::NotBinarised>, Option<&'static str>) {
+    let quantised = read
+        .layers()
+        .iter()
+        .any(|l| matches!(l.kind, LayerKind::Round));
+    if !quantised {
+        return (Bnn::from_network(read), None);
+    }
+    let n = read.num_inputs();
+    let unit = crate::spec::InputBox {
+        lower: vec![Some(num_traits::Zero::zero()); n],
+        upper: vec![Some(num_traits::One::one()); n],
+    };
+    (Bnn::fold(read, &unit), Some("inputs in [0, 1]"))
+}
+
 /// `null` for networks without sign layers; else the folded network's counts or the reason
 /// it does not fold.
 fn bnn_fold_json(read: &Network) -> serde_json::Value {
     if read.kind() != "bnn" {
         return serde_json::Value::Null;
     }
-    match Bnn::from_network(read) {
+    let (folded, over) = fold_for_info(read);
+    let mut j = match folded {
         Ok(b) => {
             let (neurons, constant) = fold_counts(&b);
             json!({
                 "hidden_layers": b.hidden.iter().map(Vec::len).collect::<Vec<_>>(),
                 "hidden_neurons": neurons,
                 "constant_neurons": constant,
+                "input_bits": b.inputs.len(),
                 "logits": b.logits.len(),
             })
         }
         Err(e) => json!({ "error": e.to_string() }),
+    };
+    if let Some(over) = over {
+        j["folded_over"] = json!(over);
     }
+    j
 }
 
 fn layer_json(net: &Network, i: usize, layer: &Layer) -> serde_json::Value {
@@ -142,15 +167,18 @@ fn print_text(read: &Network, net: &Network) {
             "kind      bnn: {} sign (binarised) layers {signs:?}",
             signs.len()
         );
-        match Bnn::from_network(read) {
+        let (folded, over) = fold_for_info(read);
+        let over = over.map_or(String::new(), |o| format!(" (quantised inputs: {o})"));
+        match folded {
             Ok(b) => {
                 let (neurons, constant) = fold_counts(&b);
                 println!(
-                    "folded    to integers: {neurons} hidden neurons ({constant} constant), {} logits",
+                    "folded    to integers{over}: {} input bits, {neurons} hidden neurons ({constant} constant), {} logits",
+                    b.inputs.len(),
                     b.logits.len()
                 );
             }
-            Err(e) => println!("folded    not foldable to integers: {e}"),
+            Err(e) => println!("folded    not foldable to integers{over}: {e}"),
         }
     }
     let widths = net.relu_layer_widths();

@@ -73,8 +73,9 @@ pub struct EngineArgs {
     /// The SAT solver for binarised networks.
     #[arg(long, value_enum, default_value_t = SatSolver::Varisat)]
     pub sat_solver: SatSolver,
-    /// Binarised networks: a query whose box leaves at most N input bits free is decided by
-    /// running all 2^N patterns through the network instead of by SAT (N ≤ 24; 0 sends every
+    /// Binarised networks: a query whose box leaves at most 2^N patterns of the input bits
+    /// (N free bits; for quantised inputs, the product of their free levels) is decided by
+    /// running all of them through the network instead of by SAT (N ≤ 24; 0 sends every
     /// query with a free input to the solver).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_ENUMERATE_UP_TO,
           value_parser = enumerate_limit)]

@@ -42,6 +42,7 @@ pub fn forward(net: &Network, x: &[f64]) -> Trace {
                 .iter()
                 .map(|x| if *x >= 0.0 { 1.0 } else { -1.0 })
                 .collect(),
+            LayerKind::Round => v.iter().map(|x| x.round_ties_even()).collect(),
             LayerKind::Clamp(c) => v
                 .iter()
                 .zip(c.lower.iter().zip(&c.upper))
@@ -103,6 +104,8 @@ pub fn backward_surrogate(net: &Network, trace: &Trace, g: &[f64], leak: f64) ->
                 .zip(input)
                 .map(|(dv, x)| if x.abs() <= 1.0 { *dv } else { 0.0 })
                 .collect(),
+            // The straight-through estimator again: rounding passes the gradient unchanged.
+            LayerKind::Round => d,
             LayerKind::Clamp(c) => d
                 .iter()
                 .zip(input)

@@ -3,7 +3,7 @@
 use super::layer::{ElementwiseOp, LayerKind};
 use super::Network;
 use num_rational::BigRational;
-use num_traits::{ToPrimitive, Zero};
+use num_traits::{One, ToPrimitive, Zero};
 use std::fmt::Debug;
 
 /// A number type a network can be evaluated in.
@@ -16,6 +16,8 @@ pub trait Scalar: Clone + Debug + PartialOrd {
     fn add(&self, other: &Self) -> Self;
     fn mul(&self, other: &Self) -> Self;
     fn div(&self, other: &Self) -> Self;
+    /// The nearest integer, halves to the even one (ONNX `Round`; exact in every type).
+    fn round_half_even(&self) -> Self;
     /// The nearest f64, for reporting.
     fn to_f64(&self) -> f64;
     /// `Σ weights[i]·x[i] + bias`, summed left to right in this type's arithmetic (each
@@ -68,6 +70,9 @@ impl Scalar for f32 {
     fn div(&self, other: &Self) -> Self {
         self / other
     }
+    fn round_half_even(&self) -> Self {
+        self.round_ties_even()
+    }
     fn to_f64(&self) -> f64 {
         f64::from(*self)
     }
@@ -88,6 +93,9 @@ impl Scalar for f64 {
     }
     fn div(&self, other: &Self) -> Self {
         self / other
+    }
+    fn round_half_even(&self) -> Self {
+        self.round_ties_even()
     }
     fn to_f64(&self) -> f64 {
         *self
@@ -115,6 +123,17 @@ impl Scalar for BigRational {
             return <BigRational as Zero>::zero();
         }
         self / other
+    }
+    fn round_half_even(&self) -> Self {
+        let below = self.floor();
+        let two = BigRational::from_integer(2.into());
+        match (self - &below).cmp(&BigRational::new(1.into(), 2.into())) {
+            std::cmp::Ordering::Less => below,
+            std::cmp::Ordering::Greater => below + BigRational::one(),
+            // A half: the even one of floor and floor + 1.
+            std::cmp::Ordering::Equal if (&below / &two).is_integer() => below,
+            std::cmp::Ordering::Equal => below + BigRational::one(),
+        }
     }
     fn to_f64(&self) -> f64 {
         rational_to_f64(self)
@@ -250,6 +269,7 @@ impl Network {
                         })
                         .collect()
                 }
+                LayerKind::Round => x.iter().map(Scalar::round_half_even).collect(),
                 LayerKind::Clamp(c) => x
                     .into_iter()
                     .zip(c.lower.iter().zip(&c.upper))

@@ -146,6 +146,6 @@ fn compose(map: Pending, layer: &LayerKind) -> Pending {
             Pending::Full(a)
         }
         // `flush` only receives affine-like layers; anything else leaves the map unchanged.
-        (map, LayerKind::Relu | LayerKind::Clamp(_) | LayerKind::Sign) => map,
+        (map, LayerKind::Relu | LayerKind::Clamp(_) | LayerKind::Sign | LayerKind::Round) => map,
     }
 }

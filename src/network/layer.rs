@@ -31,6 +31,10 @@ pub enum LayerKind {
     /// PyTorch exports as `Where(GreaterOrEqual(x, 0), 1, -1)`. Not piecewise linear (it
     /// jumps at 0); only engines for binarised networks decide networks that have it.
     Sign,
+    /// `y_i = round(x_i)` to the nearest integer, halves to even (ONNX `Round`): the input
+    /// quantiser of binarised networks over a grid (`Div` by the step, `Round`, `Mul` by it).
+    /// Not continuous; only engines for binarised networks decide networks that have it.
+    Round,
 }
 
 /// A dense affine map `y = W x + b`, `W` of shape `outputs × inputs`.
@@ -85,6 +89,7 @@ impl Layer {
             LayerKind::Relu => "relu",
             LayerKind::Clamp(_) => "clamp",
             LayerKind::Sign => "sign",
+            LayerKind::Round => "round",
         }
     }
 

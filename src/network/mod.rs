@@ -162,7 +162,7 @@ impl Network {
                         )));
                     }
                 }
-                LayerKind::Relu | LayerKind::Sign => {
+                LayerKind::Relu | LayerKind::Sign | LayerKind::Round => {
                     if out != width {
                         let kind = layer.kind_name();
                         return Err(fail(format!("{kind} maps {width} values to {out}")));
@@ -284,6 +284,6 @@ pub(crate) fn non_finite_constant(kind: &LayerKind) -> Option<String> {
         LayerKind::Clamp(c) => {
             bad("lower bound", &c.lower).or_else(|| bad("upper bound", &c.upper))
         }
-        LayerKind::Relu | LayerKind::Sign => None,
+        LayerKind::Relu | LayerKind::Sign | LayerKind::Round => None,
     }
 }

@@ -19,6 +19,12 @@ pub enum QueryError {
          encoding, which vera does not have yet"
     )]
     SignLayer { layer: usize, origin: String },
+    #[error(
+        "layer {layer} ({origin}) rounds to integers (an input quantiser): the linear-arithmetic \
+         engines and bound propagation cannot encode it exactly; binarised networks over \
+         quantised inputs are decided on their folded form (--engine sat, or --engine z3)"
+    )]
+    RoundLayer { layer: usize, origin: String },
 }
 
 /// The exact value of a weight (finite, by [`Network::new`]).
@@ -101,6 +107,12 @@ impl Query {
             current = match &layer.kind {
                 LayerKind::Sign => {
                     return Err(QueryError::SignLayer {
+                        layer: k,
+                        origin: layer.origin.clone(),
+                    })
+                }
+                LayerKind::Round => {
+                    return Err(QueryError::RoundLayer {
                         layer: k,
                         origin: layer.origin.clone(),
                     })

@@ -4,7 +4,7 @@
 //! input) realise every reachable bit pattern; the oracle runs float32 execution on all of them
 //! and checks the property exactly, sharing no code with the folding or any encoding.
 
-use super::generate::random_bnn;
+use super::generate::{random_bnn, random_quantised_bnn};
 use super::Sampler;
 use num_rational::BigRational;
 use vera::network::Network;
@@ -67,6 +67,123 @@ pub fn random_case(seed: u64) -> BnnCase {
         property,
         lo,
         hi,
+    }
+}
+
+/// The float32 points of `[lo, hi]` that realise every grid level `round(fl(x / step))` takes
+/// there, one per level: `lo` and the least float32 number of each higher level (found by
+/// bisection over the float32 numbers, here and not by vera).
+pub fn level_points(lo: f32, hi: f32, step: f32) -> Vec<f32> {
+    let level = |x: f32| (x / step).round_ties_even();
+    // The float32 numbers in order, as integers.
+    let key = |x: f32| {
+        let b = x.to_bits();
+        if b >> 31 == 1 {
+            -i64::from(b & 0x7fff_ffff)
+        } else {
+            i64::from(b)
+        }
+    };
+    let value = |k: i64| {
+        f32::from_bits(if k < 0 {
+            (-k) as u32 | 0x8000_0000
+        } else {
+            k as u32
+        })
+    };
+    let mut points = vec![lo];
+    let mut k = level(lo) + 1.0;
+    while k <= level(hi) {
+        let (mut a, mut b) = (key(lo), key(hi)); // level(a) < k <= level(b)
+        while b - a > 1 {
+            let m = a + (b - a) / 2;
+            if level(value(m)) >= k {
+                b = m;
+            } else {
+                a = m;
+            }
+        }
+        points.push(value(b));
+        k = level(value(b)) + 1.0;
+    }
+    points
+}
+
+/// Whether some combination of grid levels (one point per level of each input, see
+/// [`level_points`]) is a counterexample (float32 execution, exact check): every input of a
+/// quantised network behaves as one of these.
+pub fn grid_oracle(net: &Network, p: &Property, points: &[Vec<f32>]) -> bool {
+    let total: usize = points.iter().map(Vec::len).product();
+    (0..total).any(|mut code| {
+        let x: Vec<f32> = points
+            .iter()
+            .map(|ps| {
+                let v = ps[code % ps.len()];
+                code /= ps.len();
+                v
+            })
+            .collect();
+        let y = net.eval(&x).unwrap();
+        let xe: Vec<BigRational> = x
+            .iter()
+            .map(|v| BigRational::from_float(*v).unwrap())
+            .collect();
+        let ye: Vec<BigRational> = y
+            .iter()
+            .map(|v| BigRational::from_float(*v).unwrap())
+            .collect();
+        p.check_exact(&xe, &ye).unwrap().violated
+    })
+}
+
+/// A generated quantised network (see `random_quantised_bnn`), its property and the points
+/// of every grid level of each input.
+pub struct GridCase {
+    pub case: BnnCase,
+    pub points: Vec<Vec<f32>>,
+}
+
+/// Quantised case `seed`: 1 to 4 inputs quantised with step 0.25 (exact) or 0.1 (rounded),
+/// two hidden layers (2–9 and 2–6 wide), 2 or 3 logits, boxes spanning up to about 8 levels
+/// per input; properties as [`random_case`]'s.
+pub fn random_grid_case(seed: u64) -> GridCase {
+    let mut s = Sampler::new(seed + 11);
+    let n = 1 + (seed as usize % 4);
+    let outputs = 2 + seed as usize % 2;
+    let step: f32 = if seed.is_multiple_of(3) { 0.1 } else { 0.25 };
+    let widths = [n, 2 + seed as usize % 8, 2 + seed as usize % 5, outputs];
+    let net = random_quantised_bnn(&mut s, &widths, f64::from(step));
+    let lo: Vec<f32> = (0..n).map(|_| (2.0 * s.unit() - 1.0) as f32).collect();
+    let hi: Vec<f32> = lo
+        .iter()
+        .map(|l| l + (8.0 * f64::from(step) * s.unit()) as f32)
+        .collect();
+    let a = (s.unit() * outputs as f64) as usize % outputs;
+    let b = (a + 1 + (s.unit() * (outputs - 1) as f64) as usize) % outputs;
+    let mut text = box_text(&lo, &hi, outputs);
+    if seed.is_multiple_of(2) {
+        text += &format!("(assert (>= Y_{a} Y_{b}))\n");
+    } else {
+        let t = 4.0 * s.unit() - 2.0;
+        text += &format!(
+            "(assert (or (>= Y_{a} {t:?}) (and (<= Y_{b} {:?}) (>= Y_{a} Y_{b}))))\n",
+            -t
+        );
+    }
+    let property = vnnlib::parse(text.as_bytes(), "generated.vnnlib", None).unwrap();
+    let points = lo
+        .iter()
+        .zip(&hi)
+        .map(|(l, h)| level_points(*l, *h, step))
+        .collect();
+    GridCase {
+        case: BnnCase {
+            net,
+            property,
+            lo,
+            hi,
+        },
+        points,
     }
 }
 

@@ -166,3 +166,45 @@ pub fn random_bnn(s: &mut super::Sampler, widths: &[usize]) -> Network {
     )
     .unwrap()
 }
+
+/// A random BNN over quantised inputs, as EEV's: `Div(x, step)`, `Round`, `Mul(., step)`, a
+/// ternary linear layer with a BatchNorm and sign, `widths.len() - 3` more such blocks, and a
+/// ±1 linear layer to the logits.
+pub fn random_quantised_bnn(s: &mut super::Sampler, widths: &[usize], step: f64) -> Network {
+    let f = |v: f64| f64::from(v as f32);
+    let e = |op, operand| LayerKind::Elementwise(Elementwise { op, operand });
+    let n = widths[0];
+    let mut layers = vec![
+        layer(e(ElementwiseOp::Div, vec![f(step); n]), n),
+        layer(LayerKind::Round, n),
+        layer(e(ElementwiseOp::Mul, vec![f(step); n]), n),
+    ];
+    for (k, w) in widths.windows(2).enumerate() {
+        let last = k + 2 == widths.len();
+        let weights: Vec<f64> = (0..w[0] * w[1])
+            .map(|_| match s.unit() {
+                u if u < 0.4 => -1.0,
+                u if u < 0.6 && !last => 0.0,
+                _ => 1.0,
+            })
+            .collect();
+        let bias: Vec<f64> = (0..w[1]).map(|_| f(2.0 * s.unit() - 1.0)).collect();
+        let weights = Matrix::from_row_major(w[1], w[0], weights).unwrap();
+        layers.push(layer(LayerKind::Affine(Affine { weights, bias }), w[1]));
+        if !last {
+            let scale: Vec<f64> = (0..w[1])
+                .map(|_| match (s.unit() * 10.0) as u32 {
+                    0 => 0.0,
+                    k if k < 5 => f(-(0.2 + 2.0 * s.unit())),
+                    _ => f(0.2 + 2.0 * s.unit()),
+                })
+                .collect();
+            let shift: Vec<f64> = (0..w[1]).map(|_| f(2.0 * s.unit() - 1.0)).collect();
+            layers.push(layer(e(ElementwiseOp::Mul, scale), w[1]));
+            layers.push(layer(e(ElementwiseOp::Add, shift), w[1]));
+            layers.push(layer(LayerKind::Sign, w[1]));
+        }
+    }
+    let provenance = Provenance::memory(Precision::F32);
+    Network::new(vec![n], layers, vec![*widths.last().unwrap()], provenance).unwrap()
+}

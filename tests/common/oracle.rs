@@ -176,7 +176,7 @@ impl AffineMap {
                 }
                 map
             }
-            LayerKind::Relu | LayerKind::Clamp(_) | LayerKind::Sign => {
+            LayerKind::Relu | LayerKind::Clamp(_) | LayerKind::Sign | LayerKind::Round => {
                 unreachable!("not an affine layer")
             }
         }

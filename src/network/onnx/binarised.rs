@@ -2,10 +2,11 @@
 //! (inference), the comparisons `GreaterOrEqual`/`Greater`/`LessOrEqual`/`Less` against a
 //! constant, and `Where` choosing between two constants on such a comparison. Together they
 //! lower to elementwise layers around the IR's `sign` layer (`+1` where the value is `>= 0`),
-//! computing exactly what onnxruntime computes.
+//! computing exactly what onnxruntime computes; and `Round`, the input quantiser of networks
+//! over a grid of input values.
 
 use super::lower::{float_attribute, int_attribute, Lowering, Node, Value};
-use super::tensor::broadcast_to;
+use super::tensor::{broadcast_to, ConstTensor};
 use crate::network::error::{OnnxError, OnnxErrorKind};
 use crate::network::layer::{Elementwise, ElementwiseOp, LayerKind};
 use crate::network::Precision;
@@ -24,6 +25,25 @@ fn round(x: f64, precision: Precision) -> f64 {
 }
 
 impl Lowering<'_> {
+    /// `Round`: to the nearest integer, halves to even (as ONNX specifies), folded on a
+    /// constant and a `round` layer on the chain.
+    pub(super) fn round(&mut self, node: &Node) -> Result<Value, OnnxError> {
+        match self.input(node, 0)?.clone() {
+            Value::Const(c) => {
+                let values = c.floats().iter().map(|v| v.round_ties_even()).collect();
+                Ok(Value::Const(ConstTensor::float(
+                    c.shape.clone(),
+                    values,
+                    c.precision(),
+                )))
+            }
+            v => {
+                let shape = self.chain_shape(node, &v)?;
+                self.emit(node, LayerKind::Round, shape)
+            }
+        }
+    }
+
     /// `BatchNormalization` in inference mode: `y = x·s + t` per channel (axis 1), with
     /// `s = scale / sqrt(var + epsilon)` and `t = B − mean·s` computed in the model's precision
     /// in onnxruntime's order (its CPU kernel: `inv_std = 1/sqrt(var + eps)`, `s = inv_std ·

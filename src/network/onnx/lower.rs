@@ -114,6 +114,7 @@ impl<'a> Lowering<'a> {
             "BatchNormalization" => self.batch_normalization(node)?,
             "GreaterOrEqual" | "Greater" | "LessOrEqual" | "Less" => self.comparison(node, op)?,
             "Where" => self.where_(node)?,
+            "Round" => self.round(node)?,
             "Sign" => {
                 return Err(self.error(
                     node,

@@ -37,6 +37,7 @@ pub const SUPPORTED_OPERATORS: &[&str] = &[
     "Mul",
     "Relu",
     "Reshape",
+    "Round",
     "Shape",
     "Squeeze",
     "Sub",
