@@ -13,7 +13,7 @@ mod totalizer;
 pub use encode::{decode, inputs, Bit, Encoding, Input, InputBits, Size, Unsupported};
 pub use enumerate::{enumerate, Enumerated, MAX_FREE};
 pub use incremental::Incremental;
-pub use rup::{check as check_rup, RupCheck};
+pub use rup::{check as check_rup, check_within as check_rup_within, RupCheck};
 pub use solver::{backend, Answer, Backend, SatSolver, SolverFailure};
 
 use crate::bnn::Bnn;
@@ -284,18 +284,28 @@ pub fn decide(
                 report.proofs += 1;
                 let others = solver.proof_checked_by().to_vec();
                 checked_by = Some(match checked_by {
-                    None => others,
+                    None => others.clone(),
                     Some(c) => c.into_iter().filter(|n| others.contains(n)).collect(),
                 });
-                match check_rup(&enc.formula, &proof) {
+                match check_rup_within(&enc.formula, &proof, budget) {
                     RupCheck::Checked { lemmas } => {
                         report.checked += 1;
                         report.lemmas += lemmas;
                     }
                     RupCheck::TooLarge { lemmas } => {
                         log::info!(
-                            "sat: a proof of {lemmas} lemmas is too large for vera's checker"
-                        )
+                            "sat: vera's checker gave up on a proof of {lemmas} lemmas (size or \
+                             time limit)"
+                        );
+                        if others.is_empty() {
+                            // No checker has checked this proof: no "holds" without one.
+                            let why = format!(
+                                "timeout: {}'s proof of unsatisfiability could not be checked \
+                                 within the budget",
+                                solver.name()
+                            );
+                            return Ok(SatReport::with(Verdict::Unknown(why)));
+                        }
                     }
                     RupCheck::Failed(why) => {
                         log::error!("sat: {}'s proof does not check: {why}", solver.name());

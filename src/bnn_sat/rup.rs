@@ -241,6 +241,11 @@ impl Checker {
 
 /// Checks the DRAT text `drat` (lines `l1 l2 ... 0`, deletions `d l1 ... 0`) against `formula`.
 pub fn check(formula: &CnfFormula, drat: &[u8]) -> RupCheck {
+    check_within(formula, drat, &crate::engine::Budget::unlimited())
+}
+
+/// [`check`], giving up (as too large) once `budget` runs out.
+pub fn check_within(formula: &CnfFormula, drat: &[u8], budget: &crate::engine::Budget) -> RupCheck {
     let text = String::from_utf8_lossy(drat);
     let mut checker = Checker::new();
     for c in formula.iter() {
@@ -272,7 +277,7 @@ pub fn check(formula: &CnfFormula, drat: &[u8]) -> RupCheck {
         if !checker.rup(&lits) {
             return RupCheck::Failed(format!("line {}: lemma {lits:?} is not RUP", n + 1));
         }
-        if checker.work > MAX_WORK {
+        if checker.work > MAX_WORK || (lemmas % 256 == 0 && budget.exhausted()) {
             return RupCheck::TooLarge { lemmas };
         }
         checker.add(&lits);
