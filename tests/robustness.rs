@@ -614,24 +614,40 @@ fn bad_centre_files_and_labels_are_named() {
     assert!(err.contains("smaller than one step"), "{err}");
 }
 
-/// The BNN fixture: the minimal step count agrees with `vera verify` on the boxes of k−1
-/// steps (holds) and k steps (violated), written as VNN-LIB independently of the search.
+/// BNN fixtures (±1 inputs, and a quantised first layer), by enumeration and by one SAT
+/// solver across the probes: the minimal step count agrees with `vera verify` on the boxes of
+/// k−1 steps (holds) and k steps (violated), written as VNN-LIB independently of the search.
 #[test]
 fn bnn_min_eps_agrees_with_verify_at_k_minus_one_and_k() {
-    let tmp = tempfile::tempdir().unwrap();
-    let net = repo("tests/fixtures/bnn/bnn_small.onnx");
     let c = [0.25, -0.25, 0.125, 0.375, -0.5, 0.25];
-    let center = write_center(tmp.path(), &c);
-    let y = vera::network::load(&net)
-        .unwrap()
-        .eval(&c.map(|v| v as f32))
-        .unwrap();
+    // Enumeration (the default for so few inputs), and the SAT solver kept across the probes
+    // with the smaller boxes as assumptions.
+    for extra in [&[][..], &["--enumerate-up-to", "0"][..]] {
+        bnn_min_eps_cross_check("tests/fixtures/bnn/bnn_small.onnx", &c, extra);
+    }
+    // Quantised inputs (EEV's first layer), both ways.
+    let c: Vec<f64> = (0..12).map(|i| 0.1 + 0.07 * i as f64).collect();
+    for extra in [&[][..], &["--enumerate-up-to", "0"][..]] {
+        bnn_min_eps_cross_check("tests/fixtures/bnn/bnn_quantised.onnx", &c, extra);
+    }
+}
+
+/// `vera robustness --min-eps` on a BNN, then `vera verify` says holds at k − 1 steps and
+/// violated at k.
+fn bnn_min_eps_cross_check(file: &str, c: &[f64], extra: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let net = repo(file);
+    let center = write_center(tmp.path(), c);
+    let x: Vec<f32> = c.iter().map(|v| *v as f32).collect();
+    let y = vera::network::load(&net).unwrap().eval(&x).unwrap();
     let label = (0..y.len()).max_by(|&a, &b| y[a].total_cmp(&y[b])).unwrap();
-    let (code, j) = robustness(&net, &center, label, &["--step", "1/16", "--max-eps", "4"]);
-    assert_eq!(code, Some(10), "{j}");
+    let mut args = vec!["--step", "1/16", "--max-eps", "4"];
+    args.extend_from_slice(extra);
+    let (code, j) = robustness(&net, &center, label, &args);
+    assert_eq!(code, Some(10), "{file} {extra:?}: {j}");
     let k = j["min_eps_steps"].as_u64().unwrap();
     assert!(k >= 2, "the cross-check needs a non-trivial radius: {j}");
-    check_witness(&j, &c, label, &q(k as i64, 16), &[]);
+    check_witness(&j, c, label, &q(k as i64, 16), &[]);
     let vnnlib = |steps: u64| {
         let r = steps as f64 / 16.0;
         let mut text = String::new();
@@ -666,7 +682,7 @@ fn bnn_min_eps_agrees_with_verify_at_k_minus_one_and_k() {
         assert_eq!(
             (v["verdict"].as_str(), o.status.code()),
             (Some(want), Some(code)),
-            "{steps}: {v}"
+            "{file} {extra:?} at {steps} steps: {v}"
         );
     }
 }
