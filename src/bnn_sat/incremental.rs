@@ -6,9 +6,8 @@
 //! Answers under assumptions carry no DRAT proof.
 
 use super::encode::{decode, inputs, Bit, Encoding, Input, Unsupported};
-use super::enumerate::{enumerate, Enumerated};
 use super::solver::{backend, Answer, Backend};
-use super::{confirm, engine_error, enumerable, fold, queries, SatOptions};
+use super::{by_enumeration, confirm, engine_error, enumerable, fold, queries, SatOptions};
 use crate::bnn::Bnn;
 use crate::engine::Budget;
 use crate::network::Network;
@@ -119,15 +118,8 @@ impl<'a> Incremental<'a> {
             Err(Unsupported(why)) => return Ok(Verdict::Unknown(format!("sat: {why}"))),
         };
         if enumerable(&here, &self.options) {
-            let found = enumerate(bnn, &here, &q.unsafe_outputs, budget, self.options.threads);
-            return match found {
-                Enumerated::Safe { .. } => Ok(Verdict::Holds),
-                Enumerated::Timeout => Ok(Verdict::Unknown("timeout".into())),
-                Enumerated::Unsafe(bits) => {
-                    let x = decode(bnn, &here, |j| bits[j]);
-                    Ok(confirm(self.net, property, q.inputs, &x)?.verdict)
-                }
-            };
+            let threads = self.options.threads;
+            return Ok(by_enumeration(self.net, property, bnn, &here, q, budget, threads)?.0);
         }
         let reusable = self
             .kept

@@ -176,6 +176,29 @@ fn confirm(
     Ok(SatReport::with(Verdict::Unknown(why.into())))
 }
 
+/// Decides one query by enumerating its free input patterns ([`enumerate`]): holds (with the
+/// patterns run), violated once replay confirms the pattern's point, or unknown on timeout.
+fn by_enumeration(
+    net: &Network,
+    property: &Property,
+    bnn: &Bnn,
+    ins: &InputBits,
+    q: &Query,
+    budget: &Budget,
+    threads: usize,
+) -> Result<(Verdict, u64), VerifyError> {
+    let found = enumerate(bnn, ins, &q.unsafe_outputs, budget, threads);
+    log::debug!("sat: enumerated {} free inputs: {found:?}", ins.free());
+    Ok(match found {
+        Enumerated::Safe { patterns } => (Verdict::Holds, patterns),
+        Enumerated::Timeout => (Verdict::Unknown("timeout".into()), 0),
+        Enumerated::Unsafe(bits) => {
+            let x = decode(bnn, ins, |j| bits[j]);
+            (confirm(net, property, q.inputs, &x)?.verdict, 0)
+        }
+    })
+}
+
 /// Decides `property` on the binarised `net`: `Err` only for failures that are not answers;
 /// what the engine cannot encode is `Unknown` with the reason. Every unsatisfiable query's
 /// DRAT proof is checked by [`check_rup`] (and, with varisat, by varisat's own checker while
@@ -227,25 +250,16 @@ pub fn decide(
                 return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))
             }
         };
-        let free = ins.free();
         if enumerable(&ins, options) {
             report.queries += 1;
-            report.size.free_inputs += free;
-            let found = enumerate(bnn, &ins, &q.unsafe_outputs, budget, options.threads);
-            log::debug!("sat: enumerated {free} free inputs: {found:?}");
-            match found {
-                Enumerated::Safe { patterns } => {
+            report.size.free_inputs += ins.free();
+            match by_enumeration(net, property, bnn, &ins, &q, budget, options.threads)? {
+                (Verdict::Holds, patterns) => {
                     report.enumerated += 1;
                     report.patterns += patterns;
                     continue;
                 }
-                Enumerated::Timeout => {
-                    return Ok(SatReport::with(Verdict::Unknown("timeout".into())))
-                }
-                Enumerated::Unsafe(bits) => {
-                    let x = decode(bnn, &ins, |j| bits[j]);
-                    return confirm(net, property, q.inputs, &x);
-                }
+                (verdict, _) => return Ok(SatReport::with(verdict)),
             }
         }
         let enc = match encode_query(bnn, &q) {
