@@ -5,10 +5,9 @@
 
 mod common;
 
-use common::bnn_case::{box_text, corner_oracle, random_case, BnnCase};
+use common::bnn_case::{box_text, corner_oracle, random_case, violated_in_f32, BnnCase};
 use common::generate::random_bnn;
 use common::{repo, vera, Sampler};
-use num_rational::BigRational;
 use vera::engine::{Budget, Cancel};
 use vera::network::{load, Network};
 use vera::spec::{vnnlib, Property};
@@ -18,18 +17,10 @@ use vera::verify::Verdict;
 /// exactly, away from the engine and its replay.
 fn assert_witness(net: &Network, p: &Property, input: &[f64], seed: u64) {
     let x: Vec<f32> = input.iter().map(|v| *v as f32).collect();
-    let y = net.eval(&x).unwrap();
-    let xe: Vec<BigRational> = x
-        .iter()
-        .map(|v| BigRational::from_float(*v).unwrap())
-        .collect();
-    let ye: Vec<BigRational> = y
-        .iter()
-        .map(|v| BigRational::from_float(*v).unwrap())
-        .collect();
     assert!(
-        p.check_exact(&xe, &ye).unwrap().violated,
-        "seed {seed}: the witness {input:?} gives {y:?}, not a counterexample"
+        violated_in_f32(net, p, &x),
+        "seed {seed}: the witness {input:?} gives {:?}, not a counterexample",
+        net.eval(&x).unwrap()
     );
 }
 

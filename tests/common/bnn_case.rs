@@ -18,6 +18,17 @@ pub struct BnnCase {
     pub hi: Vec<f32>,
 }
 
+/// Whether `x` is a counterexample: float32 execution, the property checked exactly.
+pub fn violated_in_f32(net: &Network, p: &Property, x: &[f32]) -> bool {
+    let y = net.eval(x).unwrap();
+    let exact = |v: &[f32]| -> Vec<BigRational> {
+        v.iter()
+            .map(|v| BigRational::from_float(*v).unwrap())
+            .collect()
+    };
+    p.check_exact(&exact(x), &exact(&y)).unwrap().violated
+}
+
 /// Whether some corner of the box is a counterexample (float32 execution, exact check).
 pub fn corner_oracle(net: &Network, p: &Property, lo: &[f32], hi: &[f32]) -> bool {
     let n = lo.len();
@@ -25,16 +36,7 @@ pub fn corner_oracle(net: &Network, p: &Property, lo: &[f32], hi: &[f32]) -> boo
         let x: Vec<f32> = (0..n)
             .map(|i| if mask >> i & 1 == 1 { hi[i] } else { lo[i] })
             .collect();
-        let y = net.eval(&x).unwrap();
-        let xe: Vec<BigRational> = x
-            .iter()
-            .map(|v| BigRational::from_float(*v).unwrap())
-            .collect();
-        let ye: Vec<BigRational> = y
-            .iter()
-            .map(|v| BigRational::from_float(*v).unwrap())
-            .collect();
-        p.check_exact(&xe, &ye).unwrap().violated
+        violated_in_f32(net, p, &x)
     })
 }
 
@@ -123,16 +125,7 @@ pub fn grid_oracle(net: &Network, p: &Property, points: &[Vec<f32>]) -> bool {
                 v
             })
             .collect();
-        let y = net.eval(&x).unwrap();
-        let xe: Vec<BigRational> = x
-            .iter()
-            .map(|v| BigRational::from_float(*v).unwrap())
-            .collect();
-        let ye: Vec<BigRational> = y
-            .iter()
-            .map(|v| BigRational::from_float(*v).unwrap())
-            .collect();
-        p.check_exact(&xe, &ye).unwrap().violated
+        violated_in_f32(net, p, &x)
     })
 }
 
