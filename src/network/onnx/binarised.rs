@@ -6,7 +6,7 @@
 //! over a grid of input values.
 
 use super::lower::{float_attribute, int_attribute, Lowering, Node, Value};
-use super::tensor::{broadcast_to, ConstTensor};
+use super::tensor::broadcast_to;
 use crate::network::error::{OnnxError, OnnxErrorKind};
 use crate::network::layer::{Elementwise, ElementwiseOp, LayerKind};
 use crate::network::Precision;
@@ -28,20 +28,7 @@ impl Lowering<'_> {
     /// `Round`: to the nearest integer, halves to even (as ONNX specifies), folded on a
     /// constant and a `round` layer on the chain.
     pub(super) fn round(&mut self, node: &Node) -> Result<Value, OnnxError> {
-        match self.input(node, 0)?.clone() {
-            Value::Const(c) => {
-                let values = c.floats().iter().map(|v| v.round_ties_even()).collect();
-                Ok(Value::Const(ConstTensor::float(
-                    c.shape.clone(),
-                    values,
-                    c.precision(),
-                )))
-            }
-            v => {
-                let shape = self.chain_shape(node, &v)?;
-                self.emit(node, LayerKind::Round, shape)
-            }
-        }
+        self.unary(node, f64::round_ties_even, LayerKind::Round)
     }
 
     /// `BatchNormalization` in inference mode: `y = x·s + t` per channel (axis 1), with

@@ -342,9 +342,20 @@ impl<'a> Lowering<'a> {
     }
 
     fn relu(&mut self, node: &Node) -> Result<Value, OnnxError> {
+        self.unary(node, |v| v.max(0.0), LayerKind::Relu)
+    }
+
+    /// A one-input elementwise operator: `f` folded on a constant, else a `kind` layer on the
+    /// chain.
+    pub(super) fn unary(
+        &mut self,
+        node: &Node,
+        f: fn(f64) -> f64,
+        kind: LayerKind,
+    ) -> Result<Value, OnnxError> {
         match self.input(node, 0)?.clone() {
             Value::Const(c) => {
-                let values = c.floats().into_iter().map(|v| v.max(0.0)).collect();
+                let values = c.floats().into_iter().map(f).collect();
                 Ok(Value::Const(ConstTensor::float(
                     c.shape.clone(),
                     values,
@@ -353,7 +364,7 @@ impl<'a> Lowering<'a> {
             }
             v => {
                 let shape = self.chain_shape(node, &v)?;
-                self.emit(node, LayerKind::Relu, shape)
+                self.emit(node, kind, shape)
             }
         }
     }
