@@ -210,10 +210,7 @@ impl Backend for Varisat {
     }
 
     fn solve(&mut self, assumptions: &[Lit], budget: &Budget) -> Result<Answer, SolverFailure> {
-        if self.abandoned {
-            return Ok(Answer::Unknown("timeout".into()));
-        }
-        if budget.exhausted() {
+        if self.abandoned || budget.exhausted() {
             return Ok(Answer::Unknown("timeout".into()));
         }
         if self.proof.is_some() && !assumptions.is_empty() {
