@@ -169,6 +169,11 @@ pub fn inputs(bnn: &Bnn, region: &InputBox) -> Result<InputBits, Unsupported> {
     Ok(InputBits { bits, ranges })
 }
 
+/// The value of `l` in a model (every variable's value, by index; missing ones false).
+pub(crate) fn model_value(model: &[bool], l: Lit) -> bool {
+    model.get(l.index()).copied().unwrap_or(false) == l.is_positive()
+}
+
 /// The input point where bit `j` has the value `value(j)` (see [`Bnn::point`]).
 pub fn decode(bnn: &Bnn, inputs: &InputBits, value: impl Fn(usize) -> bool) -> Vec<f64> {
     bnn.point(&inputs.ranges, value)
@@ -432,7 +437,7 @@ impl Encoding {
     pub fn decode(&self, bnn: &Bnn, model: &[bool]) -> Vec<f64> {
         decode(bnn, &self.inputs, |j| match self.inputs.bits[j].lit {
             Bit::Const(b) => b,
-            Bit::Var(l) => model.get(l.index()).copied().unwrap_or(false) == l.is_positive(),
+            Bit::Var(l) => model_value(model, l),
         })
     }
 }

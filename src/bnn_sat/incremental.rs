@@ -5,7 +5,7 @@
 //! A quantised first layer is folded for the kept box (its rules hold in every smaller box).
 //! Answers under assumptions carry no DRAT proof.
 
-use super::encode::{decode, inputs, Bit, Encoding, Input, Unsupported};
+use super::encode::{decode, inputs, model_value, Bit, Encoding, Input, Unsupported};
 use super::solver::{backend, Answer, Backend};
 use super::{by_enumeration, confirm, engine_error, enumerable, fold, queries, SatOptions};
 use crate::bnn::Bnn;
@@ -170,9 +170,7 @@ impl<'a> Incremental<'a> {
                 let outer = &kept.encoding.inputs.bits;
                 let x = decode(bnn, &here, |j| match (here.bits[j].lit, outer[j].lit) {
                     (Bit::Const(b), _) => b,
-                    (_, Bit::Var(l)) => {
-                        model.get(l.index()).copied().unwrap_or(false) == l.is_positive()
-                    }
+                    (_, Bit::Var(l)) => model_value(&model, l),
                     (_, Bit::Const(b)) => b,
                 });
                 Ok(confirm(self.net, property, q.inputs, &x)?.verdict)
