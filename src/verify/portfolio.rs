@@ -336,7 +336,14 @@ pub fn verify_auto(
         });
     }
     parts.extend(lock(&shared_parts).drain(..));
+    // With one search worker (or the SAT engine) the exact part decided the whole property,
+    // and its witness was replayed against it already; a pool's piece was replayed against
+    // the piece only.
+    let decided_whole = bnn || workers == 1;
     let mut finished = match (verdict, falsified) {
+        (Verdict::Violated(r), _) if decided_whole => {
+            outcome(Verdict::Violated(r), by_exact, parts, stats, closed)
+        }
         (Verdict::Violated(r), _) => match replay_whole(net, property, &r)? {
             Some(again) => outcome(
                 Verdict::Violated(Box::new(again)),
