@@ -31,6 +31,24 @@ pub struct CoverageArgs {
     /// The tests: one input per line, comma-separated values, no header.
     #[arg(long)]
     pub tests: PathBuf,
+    /// Pairs of tests for ss, sv, vs, vv: one `a,b` a line, 0-based rows of --tests (default:
+    /// every ordered pair of distinct tests).
+    #[arg(long)]
+    pub pairs: Option<PathBuf>,
+    /// The criteria, comma-separated.
+    #[arg(long, value_enum, value_delimiter = ',', required = true)]
+    pub criteria: Vec<CriterionName>,
+    #[command(flatten)]
+    pub options: CriterionOptions,
+    /// Print one JSON object: {"tests": n, "criteria": {"nc": {"covered": c, "total": t}, ...}}.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How the criteria are parameterised, and the profile set some of them need (shared by
+/// `vera test coverage` and `vera test generate`).
+#[derive(Debug, Args)]
+pub struct CriterionOptions {
     /// The profile set (same format) whose per-neuron ranges [low, high] KMNC, NBC and SNAC
     /// use, and whose traces LSA and DSA compare the tests against.
     #[arg(long)]
@@ -39,13 +57,6 @@ pub struct CoverageArgs {
     /// own predictions on the profile set).
     #[arg(long, requires = "profile")]
     pub profile_labels: Option<PathBuf>,
-    /// Pairs of tests for ss, sv, vs, vv: one `a,b` a line, 0-based rows of --tests (default:
-    /// every ordered pair of distinct tests).
-    #[arg(long)]
-    pub pairs: Option<PathBuf>,
-    /// The criteria, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', required = true)]
-    pub criteria: Vec<CriterionName>,
     /// KMNC's number of sections per neuron.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub kmnc_k: u64,
@@ -67,9 +78,16 @@ pub struct CoverageArgs {
     /// Surprise coverage's number of buckets.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub sc_buckets: u64,
-    /// Print one JSON object: {"tests": n, "criteria": {"nc": {"covered": c, "total": t}, ...}}.
-    #[arg(long)]
-    pub json: bool,
+}
+
+impl CriterionOptions {
+    /// MC/DC's value change, from --mcdc-value and --mcdc-d.
+    pub fn value_change(&self) -> ValueChange {
+        match self.mcdc_value {
+            ValueFunction::Relative => ValueChange::Relative(self.mcdc_d),
+            ValueFunction::Absolute => ValueChange::Absolute(self.mcdc_d),
+        }
+    }
 }
 
 /// The criteria `vera test coverage` measures.
@@ -96,7 +114,7 @@ pub enum ValueFunction {
 }
 
 impl CriterionName {
-    fn mcdc(self) -> Option<McdcKind> {
+    pub(super) fn mcdc(self) -> Option<McdcKind> {
         match self {
             CriterionName::Ss => Some(McdcKind::SignSign),
             CriterionName::Sv => Some(McdcKind::SignValue),
@@ -106,7 +124,7 @@ impl CriterionName {
         }
     }
 
-    fn needs_profile(self) -> bool {
+    pub(super) fn needs_profile(self) -> bool {
         matches!(
             self,
             CriterionName::Kmnc
@@ -118,36 +136,45 @@ impl CriterionName {
     }
 }
 
-/// The traced profile set and its labels.
-struct ProfileSet {
-    trace: Trace,
-    labels: Vec<usize>,
-}
-
-fn trace_file(net: &Network, path: &Path) -> anyhow::Result<Trace> {
-    let inputs = read_tests(path, net.num_inputs())?;
-    Trace::run(net, &inputs).with_context(|| format!("{}", path.display()))
-}
-
-pub fn run(args: &CoverageArgs) -> anyhow::Result<()> {
-    if !(args.mcdc_d > 0.0 && args.mcdc_d.is_finite()) {
-        bail!("--mcdc-d must be a positive number, got {}", args.mcdc_d);
-    }
-    let net = load(&args.network)?;
-    let start = Instant::now();
-    let trace = trace_file(&net, &args.tests)?;
-    log::debug!("traced {} tests in {:?}", trace.tests(), start.elapsed());
-    let profile = match &args.profile {
+/// The profile set of `options` traced, with its labels (given, or the network's own
+/// predictions), if there is one.
+pub(super) fn load_profile(
+    net: &Network,
+    options: &CriterionOptions,
+) -> anyhow::Result<Option<ProfileSet>> {
+    Ok(match &options.profile {
         Some(path) => {
-            let trace = trace_file(&net, path)?;
-            let labels = match &args.profile_labels {
+            let trace = trace_file(net, path)?;
+            let labels = match &options.profile_labels {
                 Some(labels) => read_labels(labels, trace.tests())?,
                 None => trace.predictions(),
             };
             Some(ProfileSet { trace, labels })
         }
         None => None,
-    };
+    })
+}
+
+/// The traced profile set and its labels.
+pub(super) struct ProfileSet {
+    pub trace: Trace,
+    pub labels: Vec<usize>,
+}
+
+pub(super) fn trace_file(net: &Network, path: &Path) -> anyhow::Result<Trace> {
+    let inputs = read_tests(path, net.num_inputs())?;
+    Trace::run(net, &inputs).with_context(|| format!("{}", path.display()))
+}
+
+pub fn run(args: &CoverageArgs) -> anyhow::Result<()> {
+    if !(args.options.mcdc_d > 0.0 && args.options.mcdc_d.is_finite()) {
+        bail!("--mcdc-d must be a positive number, got {}", args.options.mcdc_d);
+    }
+    let net = load(&args.network)?;
+    let start = Instant::now();
+    let trace = trace_file(&net, &args.tests)?;
+    log::debug!("traced {} tests in {:?}", trace.tests(), start.elapsed());
+    let profile = load_profile(&net, &args.options)?;
     let mut criteria = args.criteria.clone();
     criteria.dedup();
     let mut pairs: Option<Vec<(usize, usize)>> = None;
@@ -169,10 +196,7 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<()> {
                     None => all_ordered_pairs(trace.tests()),
                 }),
             };
-            let value = match args.mcdc_value {
-                ValueFunction::Relative => ValueChange::Relative(args.mcdc_d),
-                ValueFunction::Absolute => ValueChange::Absolute(args.mcdc_d),
-            };
+            let value = args.options.value_change();
             let outputs = trace.output.cols();
             let mut m = Mcdc::new(&trace.hidden_widths(), outputs, kind, value);
             m.update(&trace, pairs);
@@ -182,11 +206,11 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<()> {
             c.update(&trace);
             let extra = match name {
                 CriterionName::Lsc | CriterionName::Dsc => {
-                    json!({"upper": args.sc_upper, "buckets": args.sc_buckets})
+                    json!({"upper": args.options.sc_upper, "buckets": args.options.sc_buckets})
                 }
-                CriterionName::Nc => json!({"threshold": args.nc_threshold}),
-                CriterionName::Kmnc => json!({"k": args.kmnc_k}),
-                CriterionName::Tknc => json!({"k": args.tknc_k}),
+                CriterionName::Nc => json!({"threshold": args.options.nc_threshold}),
+                CriterionName::Kmnc => json!({"k": args.options.kmnc_k}),
+                CriterionName::Tknc => json!({"k": args.options.tknc_k}),
                 _ => json!({}),
             };
             (c.name(), c.count(), extra)
@@ -197,14 +221,14 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<()> {
     print_results(args, &trace, pairs.as_deref(), &results)
 }
 
-fn criterion_label(name: CriterionName) -> String {
+pub(super) fn criterion_label(name: CriterionName) -> String {
     format!("{name:?}").to_lowercase()
 }
 
 /// The criterion `name` (not an MC/DC one), built for the tests' network.
-fn single_test_criterion(
+pub(super) fn single_test_criterion(
     name: CriterionName,
-    args: &CoverageArgs,
+    args: &CriterionOptions,
     trace: &Trace,
     profile: Option<&ProfileSet>,
 ) -> anyhow::Result<Box<dyn Criterion>> {

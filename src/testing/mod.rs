@@ -39,6 +39,7 @@
 
 mod batch;
 pub mod criteria;
+pub mod generate;
 pub mod tests_file;
 mod trace;
 

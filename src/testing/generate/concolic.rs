@@ -1,0 +1,237 @@
+//! The concolic step of DeepConcolic (Sun et al.): keep a seed's activation pattern where an
+//! objective needs it, ask for the signs the objective wants, and find the input closest to
+//! the seed (L∞) that has them, by linear programming on vera's own simplex.
+//!
+//! One [`RegionLp`] holds the rows of every pre-activation of the feature layers it was built
+//! for, as affine maps of the input over the fixed phases; objectives that share the fixed
+//! phases (every decision neuron of one condition, every neuron of one layer) reuse it and
+//! only change bounds, so the simplex starts each solve from the last basis. The L∞ distance
+//! is minimised by bisection over the radius, each step a warm feasibility check.
+
+use super::linear_region::AffineMap;
+use crate::simplex::{Feasibility, Simplex, VarId};
+
+/// How far from 0 every sign the LP fixes must be (on the pre-activation `u`): LP optima sit
+/// on the boundary `u = 0`, where rounding the solution to float32 (or computing it in another
+/// order) flips the sign half of the time; with this margin the signs survive both.
+pub const SIGN_MARGIN: f64 = 1e-3;
+
+/// Bisection steps over the radius after the first feasible solve: the distance found is
+/// within `2^-BISECTION_STEPS` of the least one, relative to the first feasible radius.
+pub const BISECTION_STEPS: usize = 6;
+
+/// Pivot limit of one feasibility check; a check that reaches it counts as infeasible.
+pub const MAX_PIVOTS: u64 = 20_000;
+
+/// A sign a neuron must have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignGoal {
+    pub layer: usize,
+    pub neuron: usize,
+    /// `true`: `u >= SIGN_MARGIN`; `false`: `u <= -SIGN_MARGIN`.
+    pub positive: bool,
+}
+
+/// The linear program of one region around one seed.
+pub struct RegionLp {
+    lp: Simplex,
+    inputs: Vec<VarId>,
+    /// Per feature layer, per neuron: its row, or its constant value when the row is 0.
+    rows: Vec<Vec<Row>>,
+    seed: Vec<f64>,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    /// False when the fixed signs alone are already unsatisfiable (a constant neuron).
+    possible: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Row {
+    Var(VarId, f64),
+    Constant(f64),
+}
+
+impl RegionLp {
+    /// The LP over inputs in `[lower, upper]` (per input), with `maps` the pre-activation
+    /// maps of the feature layers and `fixed` the signs that hold for every objective.
+    pub fn new(
+        maps: &[AffineMap],
+        seed: &[f64],
+        lower: &[f64],
+        upper: &[f64],
+        fixed: &[SignGoal],
+    ) -> Option<RegionLp> {
+        let mut lp = Simplex::new();
+        let inputs: Vec<VarId> = lower
+            .iter()
+            .zip(upper)
+            .map(|(l, u)| lp.add_var(*l, *u).ok())
+            .collect::<Option<_>>()?;
+        let mut rows = Vec::with_capacity(maps.len());
+        for m in maps {
+            let mut layer = Vec::with_capacity(m.rows.len());
+            for (r, c) in m.rows.iter().zip(&m.constant) {
+                let terms: Vec<(VarId, f64)> = r
+                    .iter()
+                    .zip(&inputs)
+                    .filter(|(a, _)| **a != 0.0)
+                    .map(|(a, v)| (*v, *a))
+                    .collect();
+                layer.push(if terms.is_empty() {
+                    Row::Constant(*c)
+                } else {
+                    Row::Var(lp.add_row(&terms).ok()?, *c)
+                });
+            }
+            rows.push(layer);
+        }
+        let mut region = RegionLp {
+            lp,
+            inputs,
+            rows,
+            seed: seed.to_vec(),
+            lower: lower.to_vec(),
+            upper: upper.to_vec(),
+            possible: true,
+        };
+        for g in fixed {
+            region.possible &= region.require(*g);
+        }
+        Some(region)
+    }
+
+    /// Bounds the row of `g` (at the current backtrack level); false if `g` is a constant
+    /// neuron with the wrong sign.
+    fn require(&mut self, g: SignGoal) -> bool {
+        match self.rows[g.layer][g.neuron] {
+            Row::Constant(c) => (c > 0.0) == g.positive,
+            Row::Var(v, c) => {
+                let ok = if g.positive {
+                    self.lp.tighten_lower(v, SIGN_MARGIN - c)
+                } else {
+                    self.lp.tighten_upper(v, -SIGN_MARGIN - c)
+                };
+                ok.is_ok()
+            }
+        }
+    }
+
+    /// The input nearest to the seed (L∞, up to the bisection's precision) with the fixed
+    /// signs and `goals`, if the LP finds one; the LP is left as it was.
+    pub fn solve(&mut self, goals: &[SignGoal]) -> Option<Vec<f64>> {
+        if !self.possible {
+            return None;
+        }
+        self.lp.push();
+        let mut best = None;
+        if goals.iter().all(|g| self.require(*g)) {
+            best = self.check();
+            if best.is_some() {
+                let mut hi = self.radius_of(best.as_deref().unwrap_or(&[]));
+                let mut lo = 0.0;
+                for _ in 0..BISECTION_STEPS {
+                    let t = 0.5 * (lo + hi);
+                    self.lp.push();
+                    let inside = self.set_radius(t);
+                    let found = if inside { self.check() } else { None };
+                    let _ = self.lp.pop();
+                    match found {
+                        Some(x) => {
+                            hi = self.radius_of(&x).min(t);
+                            best = Some(x);
+                        }
+                        None => lo = t,
+                    }
+                }
+            }
+        }
+        let _ = self.lp.pop();
+        best
+    }
+
+    /// The L∞ distance from the seed.
+    fn radius_of(&self, x: &[f64]) -> f64 {
+        x.iter()
+            .zip(&self.seed)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f64::max)
+    }
+
+    /// Bounds every input to `[seed - t, seed + t]` within its range.
+    fn set_radius(&mut self, t: f64) -> bool {
+        for i in 0..self.inputs.len() {
+            let lo = (self.seed[i] - t).max(self.lower[i]);
+            let hi = (self.seed[i] + t).min(self.upper[i]);
+            if self.lp.set_bounds(self.inputs[i], lo, hi.max(lo)).is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn check(&mut self) -> Option<Vec<f64>> {
+        match self.lp.check(MAX_PIVOTS) {
+            Ok(Feasibility::Feasible) => Some(
+                self.inputs
+                    .iter()
+                    .zip(self.lower.iter().zip(&self.upper))
+                    .map(|(v, (lo, hi))| self.lp.value(*v).clamp(*lo, *hi))
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// u0 = x0 - x1, u1 = x0 + x1 - 1 over [0, 1]^2, seed (0.2, 0.6): u0 < 0, u1 < 0.
+    fn lp(fixed: &[SignGoal]) -> RegionLp {
+        let maps = vec![AffineMap {
+            rows: vec![vec![1.0, -1.0], vec![1.0, 1.0]],
+            constant: vec![0.0, -1.0],
+        }];
+        RegionLp::new(&maps, &[0.2, 0.6], &[0.0, 0.0], &[1.0, 1.0], fixed).unwrap()
+    }
+
+    fn goal(neuron: usize, positive: bool) -> SignGoal {
+        SignGoal {
+            layer: 0,
+            neuron,
+            positive,
+        }
+    }
+
+    #[test]
+    fn the_nearest_input_with_the_signs_is_found() {
+        // u0 >= m: x0 - x1 >= m; nearest in L∞ to (0.2, 0.6): move both by (0.4 + m)/2.
+        let mut p = lp(&[goal(1, false)]);
+        let x = p.solve(&[goal(0, true)]).unwrap();
+        assert!(x[0] - x[1] >= SIGN_MARGIN - 1e-9, "{x:?}");
+        assert!(x[0] + x[1] - 1.0 <= -SIGN_MARGIN + 1e-9, "{x:?}");
+        let best = (0.4 + SIGN_MARGIN) / 2.0;
+        let r = (x[0] - 0.2).abs().max((x[1] - 0.6).abs());
+        // Within the bisection's precision of the least radius (relative to the first).
+        assert!(r >= best - 1e-9 && r <= best + 0.8 / 64.0 + 1e-9, "{r} vs {best}");
+        // Both positive: x0 - x1 >= m and x0 + x1 >= 1 + m, feasible; then the fixed goal
+        // (u1 < 0) contradicts it.
+        let mut free = lp(&[]);
+        assert!(free.solve(&[goal(0, true), goal(1, true)]).is_some());
+        assert!(p.solve(&[goal(0, true), goal(1, true)]).is_none());
+        // The LP is left as it was: the first objective is found again.
+        assert!(p.solve(&[goal(0, true)]).is_some());
+    }
+
+    #[test]
+    fn a_constant_neuron_with_the_wrong_sign_is_infeasible() {
+        let maps = vec![AffineMap {
+            rows: vec![vec![0.0, 0.0], vec![1.0, 0.0]],
+            constant: vec![-0.5, 0.0],
+        }];
+        let mut p = RegionLp::new(&maps, &[0.5, 0.5], &[0.0; 2], &[1.0; 2], &[]).unwrap();
+        assert!(p.solve(&[goal(0, true)]).is_none());
+        assert!(p.solve(&[goal(0, false), goal(1, true)]).is_some());
+    }
+}
