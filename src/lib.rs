@@ -44,6 +44,7 @@ pub mod robustness;
 pub mod simplex;
 pub mod smt_z3;
 pub mod spec;
+pub mod testing;
 pub mod verify;
 
 /// ONNX protobuf types, generated from `proto/onnx.proto` by build.rs.

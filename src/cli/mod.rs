@@ -1,5 +1,5 @@
 //! The command-line interface: `vera info`, `vera eval`, `vera verify`, `vera bounds`,
-//! `vera check`, `vera export`, `vera split`, `vera vnncomp`, `vera robustness`.
+//! `vera check`, `vera export`, `vera split`, `vera vnncomp`, `vera robustness`, `vera test`.
 
 mod bounds;
 mod check;
@@ -9,6 +9,9 @@ mod info;
 mod input;
 mod robustness;
 mod split;
+mod test;
+mod test_mutate;
+mod test_report;
 mod verify;
 mod vnncomp;
 
@@ -36,6 +39,7 @@ enum Command {
     Export(export::ExportArgs),
     Split(split::SplitArgs),
     Robustness(robustness::RobustnessArgs),
+    Test(test::TestArgs),
 }
 
 /// Runs the CLI; errors are printed as one line to stderr with a non-zero exit code.
@@ -51,6 +55,7 @@ pub fn main() -> ExitCode {
         Command::Export(args) => export::run(&args),
         Command::Split(args) => split::run(&args),
         Command::Robustness(args) => robustness::run(&args),
+        Command::Test(args) => test::run(&args),
     };
     match result {
         Ok(code) => code,
