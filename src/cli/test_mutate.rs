@@ -58,7 +58,7 @@ pub struct MutateArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// gf: the fraction of the layer's weights that get noise.
-    #[arg(long, value_name = "R", default_value_t = 0.05)]
+    #[arg(long, value_name = "R", default_value_t = 0.01)]
     pub ratio: f64,
     /// gf: the noise's standard deviation, in standard deviations of the layer's weights.
     #[arg(long, value_name = "S", default_value_t = 1.0)]

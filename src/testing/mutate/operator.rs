@@ -47,7 +47,7 @@ pub struct Parameters {
 impl Default for Parameters {
     fn default() -> Parameters {
         Parameters {
-            ratio: 0.05,
+            ratio: 0.01,
             sigma: 1.0,
             bias_scale: 1.0,
         }
