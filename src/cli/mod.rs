@@ -11,6 +11,9 @@ mod robustness;
 mod split;
 mod test;
 mod test_coverage;
+mod test_generate;
+mod test_mutate;
+mod test_report;
 mod verify;
 mod vnncomp;
 

@@ -202,7 +202,7 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<()> {
             m.update(&trace, pairs);
             (m.name(), m.count(), json!({}))
         } else {
-            let mut c = single_test_criterion(name, args, &trace, profile.as_ref())?;
+            let mut c = single_test_criterion(name, &args.options, &trace, profile.as_ref())?;
             c.update(&trace);
             let extra = match name {
                 CriterionName::Lsc | CriterionName::Dsc => {

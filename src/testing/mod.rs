@@ -1,6 +1,6 @@
 //! Testing networks by concrete execution: batched activation traces of test inputs, test
-//! files, and coverage criteria (NC, KMNC, NBC, SNAC, TKNC, MC/DC, surprise coverage) over
-//! them.
+//! files, coverage criteria (NC, KMNC, NBC, SNAC, TKNC, MC/DC, surprise coverage) over them,
+//! test generation, mutation analysis of test suites, and the HTML report of a generation.
 //!
 //! The flow, as `vera test coverage` runs it and a test generator would:
 //!
@@ -40,6 +40,9 @@
 mod batch;
 pub mod criteria;
 pub mod generate;
+pub mod image;
+pub mod mutate;
+pub mod report;
 pub mod tests_file;
 mod trace;
 
