@@ -122,6 +122,29 @@ def quantised_bnn(name, widths, step, seed):
     return model(name, nodes + [g], inits + gi, widths[0], widths[-1])
 
 
+def onnx_sign_bnn(name, widths, seed):
+    """ONNX Sign instead of Where(GreaterOrEqual(.), 1, -1): Sub(x, c) -> Sign per input, then
+    binarised Gemm layers whose biases are halves of odd integers (the integer dot products plus
+    such a bias never reach 0), each followed by Sign, then a Gemm to logits. The first layer is
+    0 exactly at x = c, which a box must exclude."""
+    rng = np.random.default_rng(seed)
+    c = rng.uniform(-0.5, 0.5, widths[0]).astype(F)
+    nodes = [helper.make_node("Sub", ["x", "centre"], ["h0"], name="shift"),
+             helper.make_node("Sign", ["h0"], ["a0"], name="sign0")]
+    inits = [numpy_helper.from_array(c, "centre")]
+    prev = "a0"
+    for k, (fan_in, fan_out) in enumerate(zip(widths[:-2], widths[1:-1]), start=1):
+        w = rng.choice([-1.0, 1.0], size=(fan_out, fan_in))
+        b = rng.integers(-2, 2, fan_out) + 0.5
+        g, gi = gemm(f"fc{k}", prev, w, b, f"z{k}")
+        nodes += [g, helper.make_node("Sign", [f"z{k}"], [f"a{k}"], name=f"sign{k}")]
+        inits += gi
+        prev = f"a{k}"
+    w = rng.choice([-1.0, 1.0], size=(widths[-1], widths[-2]))
+    g, gi = gemm("logits", prev, w, rng.normal(0, 1, widths[-1]), "y")
+    return model(name, nodes + [g], inits + gi, widths[0], widths[-1]), c
+
+
 def grid_inputs(n, step, rng):
     """Inputs in [0, 1] with coordinates on the rounding boundaries (k + 1/2)·step (where round
     half to even decides) and their float32 neighbours, and random ones."""
@@ -189,11 +212,31 @@ def main():
         cases.append({"network": os.path.relpath(path, ROOT),
                       "inputs": [[float(v) for v in x] for x in xs],
                       "outputs": [[float(v) for v in y] for y in ys]})
-    # Models to reject.
+    # ONNX Sign where 0 is unreachable but for the first layer at x = c; reference inputs at c.
+    m, c = onnx_sign_bnn("bnn_onnx_sign", [6, 5, 4, 3], 6)
+    path = os.path.join(OUT, "bnn_onnx_sign.onnx")
+    onnx.save(m, path)
+    rng = np.random.default_rng(106)
+    xs = [rng.uniform(-1, 1, 6).astype(F) for _ in range(16)]
+    for _ in range(8):
+        x = rng.uniform(-1, 1, 6).astype(F)
+        on = rng.random(6) < 0.5
+        x[on] = c[on]
+        xs.append(x)
+    ys = run(m, xs)
+    cases.append({"network": os.path.relpath(path, ROOT),
+                  "inputs": [[float(v) for v in x] for x in xs],
+                  "outputs": [[float(v) for v in y] for y in ys]})
+    # Models to reject: an ONNX Sign after a Gemm whose dot product (4 inputs of ±1, bias 0)
+    # reaches 0.
     rng = np.random.default_rng(9)
     node, ii, _ = bn("bn0", "x", 4, rng, "h0")
-    sgn = helper.make_node("Sign", ["h0"], ["y"], name="the_sign")
-    onnx.save(model("bad_sign", [node, sgn], ii, 4, 4), os.path.join(OUT, "bad_sign.onnx"))
+    s_nodes, s_inits = sign("sign0", "h0", "a0")
+    g, gi = gemm("fc1", "a0", rng.choice([-1.0, 1.0], size=(3, 4)), np.zeros(3), "z1")
+    sgn = helper.make_node("Sign", ["z1"], ["a1"], name="the_sign")
+    g2, gi2 = gemm("logits", "a1", rng.choice([-1.0, 1.0], size=(2, 3)), np.zeros(2), "y")
+    onnx.save(model("bad_sign", [node] + s_nodes + [g, sgn, g2], ii + s_inits + gi + gi2, 4, 2),
+              os.path.join(OUT, "bad_sign.onnx"))
     node, ii, _ = bn("bn0", "x", 4, rng, "h0")
     a = numpy_helper.from_array(np.array(1.0, dtype=F), "one")
     b = numpy_helper.from_array(np.array(-1.0, dtype=F), "minus_one")

@@ -7,8 +7,10 @@ mod common;
 
 use common::generate::random_bnn;
 use common::{reference_cases, repo, Sampler};
+use num_rational::BigRational;
 use vera::bnn::{Bnn, InputBit};
 use vera::network::{load, LayerKind, Matrix, Network, Precision, Provenance};
+use vera::spec::InputBox;
 
 fn f32_eval(net: &Network, x: &[f64]) -> Vec<f64> {
     let x32: Vec<f32> = x.iter().map(|v| *v as f32).collect();
@@ -23,6 +25,10 @@ fn folded_fixtures_agree_with_onnxruntime() {
             continue; // folded per input box: tests/bnn_quantised.rs
         }
         let net = load(&repo(&case.network)).unwrap();
+        if case.network.contains("onnx_sign") {
+            onnx_sign_folds_per_point(&net, &case.inputs, &case.outputs);
+            continue;
+        }
         let bnn = Bnn::from_network(&net).unwrap_or_else(|e| panic!("{}: {e}", case.network));
         for (x, want) in case.inputs.iter().zip(&case.outputs) {
             let want: Vec<f64> = want.iter().map(|v| f64::from(*v as f32)).collect();
@@ -31,6 +37,45 @@ fn folded_fixtures_agree_with_onnxruntime() {
         }
     }
     assert!(samples >= 90);
+}
+
+/// An ONNX Sign network (first layer `Sign(x - c)`) folded over each reference point alone:
+/// refused exactly at the points where some input is on its zero, else onnxruntime's outputs.
+fn onnx_sign_folds_per_point(net: &Network, inputs: &[Vec<f64>], outputs: &[Vec<f64>]) {
+    let LayerKind::Elementwise(shift) = &net.layers()[0].kind else {
+        panic!("the first layer subtracts c")
+    };
+    let (mut zeros, mut folded) = (0, 0);
+    for (x, want) in inputs.iter().zip(outputs) {
+        // The reference inputs are float32 values (JSON parsing may be an ulp off in f64).
+        let x: &Vec<f64> = &x.iter().map(|v| f64::from(*v as f32)).collect();
+        let exact: Vec<_> = x
+            .iter()
+            .map(|v| Some(BigRational::from_float(*v).unwrap()))
+            .collect();
+        let point = InputBox {
+            lower: exact.clone(),
+            upper: exact,
+        };
+        let on_zero = x
+            .iter()
+            .zip(&shift.operand)
+            .any(|(v, c)| *v as f32 == -*c as f32);
+        match Bnn::fold(net, &point) {
+            Ok(bnn) => {
+                assert!(!on_zero, "folded at a zero {x:?}");
+                let want: Vec<f64> = want.iter().map(|v| f64::from(*v as f32)).collect();
+                assert_eq!(bnn.eval(x), want, "at {x:?}");
+                folded += 1;
+            }
+            Err(e) => {
+                assert!(on_zero, "refused at {x:?}: {e}");
+                assert!(e.to_string().contains("ONNX Sign gives 0"), "{e}");
+                zeros += 1;
+            }
+        }
+    }
+    assert!(zeros >= 4 && folded >= 10, "{zeros} zeros, {folded} folded");
 }
 
 #[test]

@@ -215,7 +215,7 @@ fn interval_upper(net: &Network, lo: &[f64], hi: &[f64], c: &[f64]) -> f64 {
                 l.iter().map(|v| v.max(0.0)).collect(),
                 h.iter().map(|v| v.max(0.0)).collect(),
             ),
-            LayerKind::Sign | LayerKind::Round => {
+            LayerKind::Sign | LayerKind::Signum | LayerKind::Round => {
                 unreachable!("the generated networks have no sign or round layer")
             }
             LayerKind::Clamp(k) => l

@@ -36,7 +36,7 @@ import onnxruntime as ort
 import mnist
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-MODELS = ["narodytska", "eev_mlp"]
+MODELS = ["narodytska", "eev_mlp", "eev_mlp_sparse"]
 EPSILONS = [1, 2, 3, 5, 10]
 DIGITS_PER_MODEL = 100
 TIMEOUT_S = 120

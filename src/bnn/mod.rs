@@ -14,6 +14,7 @@ mod chain;
 mod float_range;
 pub mod grid;
 mod input_bit;
+mod signum;
 
 pub use chain::{add, Chain};
 pub use float_range::f32_range;
@@ -124,6 +125,15 @@ fn chain_from(net: &Network, start: usize, width: usize) -> (Vec<Chain>, usize) 
     (chains, k)
 }
 
+/// Whether folding `net` depends on the input box: a first layer over quantised inputs folds
+/// per box, and an ONNX `Sign` is a sign only over boxes where it never gives 0. The other
+/// networks fold once, over all inputs.
+pub fn folds_per_box(net: &Network) -> bool {
+    net.layers()
+        .iter()
+        .any(|l| matches!(l.kind, LayerKind::Round | LayerKind::Signum))
+}
+
 impl Bnn {
     /// Folds `net` over all inputs; see [`Bnn::fold`]. A first layer over quantised inputs
     /// folds only over a bounded box, so this fails for it.
@@ -153,7 +163,10 @@ impl Bnn {
         let (pre, k) = chain_from(net, 0, n);
         let (inputs, bit_input, mut hidden, mut post, mut k) =
             match net.layers().get(k).map(|l| &l.kind) {
-                Some(LayerKind::Sign) => {
+                Some(kind @ (LayerKind::Sign | LayerKind::Signum)) => {
+                    if *kind == LayerKind::Signum {
+                        refuse_input_zeros(&pre, region, precision).map_err(|p| fail(k, p))?;
+                    }
                     let inputs: Vec<InputBit> = pre
                         .iter()
                         .map(|c| InputBit::of_chain(c, precision))
@@ -256,9 +269,17 @@ impl Bnn {
                         precision,
                     });
                 }
-                Some(LayerKind::Sign) => {
+                Some(kind @ (LayerKind::Sign | LayerKind::Signum)) => {
                     let mut neurons = Vec::with_capacity(width);
                     for (r, (sum, chain)) in sums.into_iter().zip(&chains).enumerate() {
+                        if *kind == LayerKind::Signum {
+                            if let Some(p) = signum::sum_zero(&sum, a.bias[r], chain, precision) {
+                                return Err(fail(
+                                    next,
+                                    zero_problem(r, &format!("its dot product is {p}")),
+                                ));
+                            }
+                        }
                         let rule = fold_rule(&sum, a.bias[r], chain, precision)
                             .ok_or_else(|| fail(next, format!("neuron {r} is not monotone")))?;
                         neurons.push(Neuron { sum, rule });
@@ -395,10 +416,16 @@ fn fold_grid(
     }
     let width = a.weights.rows();
     let (chains, sign_at) = chain_from(net, at + 1, width);
-    if !matches!(
+    let signum = matches!(
         net.layers().get(sign_at).map(|l| &l.kind),
-        Some(LayerKind::Sign)
-    ) {
+        Some(LayerKind::Signum)
+    );
+    if !signum
+        && !matches!(
+            net.layers().get(sign_at).map(|l| &l.kind),
+            Some(LayerKind::Sign)
+        )
+    {
         return Err(fail(
             sign_at,
             "the first linear layer over quantised inputs must end in a sign".into(),
@@ -442,7 +469,25 @@ fn fold_grid(
             .map_err(|e| fail(at, format!("neuron {r}: {e}")))?;
         let fires = InputBit::of_chain(chain, Precision::F32);
         match grid::rule(&enclosure, lo, hi, fires) {
-            Ok(rule) => neurons.push(Neuron { sum, rule }),
+            Ok(rule) => {
+                // ONNX Sign: the rule of `> 0` must be the same, or some sum reaches 0.
+                if signum {
+                    let positive = InputBit::of_monotone(
+                        |z| chain.apply(z, Precision::F32) > 0.0,
+                        Precision::F32,
+                    );
+                    if grid::rule(&enclosure, lo, hi, positive).ok() != Some(rule) {
+                        return Err(fail(
+                            sign_at,
+                            zero_problem(
+                                r,
+                                "its float32 pre-activation can round to 0 in this box",
+                            ),
+                        ));
+                    }
+                }
+                neurons.push(Neuron { sum, rule })
+            }
             Err(a) => ambiguous.push((r, a)),
         }
     }
@@ -462,6 +507,48 @@ fn fold_grid(
         neurons,
         next: sign_at + 1,
     })
+}
+
+/// What an ONNX `Sign` that reaches 0 is told: which neuron, when, and what to export.
+fn zero_problem(neuron: usize, when: &str) -> String {
+    format!(
+        "ONNX Sign gives 0 at neuron {neuron} when {when}, and a binarised network must never \
+         reach 0 (sign would be -1, 0 or +1); export the activation as \
+         Where(GreaterOrEqual(x, 0), 1, -1) (PyTorch's torch.where(x >= 0, 1., -1.))"
+    )
+}
+
+/// Refuses a per-input ONNX `Sign` that some input of `region` takes to exactly 0.
+fn refuse_input_zeros(
+    pre: &[Chain],
+    region: &InputBox,
+    precision: Precision,
+) -> Result<(), String> {
+    for (i, chain) in pre.iter().enumerate() {
+        let (lowest, highest) = match precision {
+            // No float32 number in the interval: no input, so none that reaches 0.
+            Precision::F32 => match f32_range(region.lower[i].as_ref(), region.upper[i].as_ref()) {
+                Some(range) => range,
+                None => continue,
+            },
+            // Outward, so that no float64 input of the box is missed.
+            Precision::F64 => (
+                region.lower[i]
+                    .as_ref()
+                    .map_or(f64::MIN, |l| crate::spec::to_f64(l).next_down()),
+                region.upper[i]
+                    .as_ref()
+                    .map_or(f64::MAX, |h| crate::spec::to_f64(h).next_up()),
+            ),
+        };
+        if let Some(x) = signum::input_zero(chain, precision, lowest, highest) {
+            return Err(zero_problem(
+                i,
+                &format!("input {i} is {x}, which the box allows"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The float32 range of every input of `region` (least and greatest value), or the first input

@@ -62,10 +62,7 @@ fn contains(outer: &InputBox, inner: &InputBox) -> bool {
 impl<'a> Incremental<'a> {
     /// For the binarised `net`; `Err` says why it cannot be folded.
     pub fn new(net: &'a Network, options: SatOptions) -> Result<Incremental<'a>, Unsupported> {
-        let per_box = net
-            .layers()
-            .iter()
-            .any(|l| matches!(l.kind, crate::network::LayerKind::Round));
+        let per_box = crate::bnn::folds_per_box(net);
         let bnn = if per_box {
             None
         } else {

@@ -133,6 +133,17 @@ pub fn fold(net: &Network, region: &InputBox) -> Result<Bnn, Unsupported> {
     Bnn::fold(net, region).map_err(|e| Unsupported(format!("binarised network not foldable: {e}")))
 }
 
+/// Whether `net` folds over every input box of `property` (over all inputs when its fold does
+/// not depend on the box), or the first reason it does not: what `--engine sat` refuses with.
+pub fn foldable(net: &Network, property: &Property) -> Result<(), Unsupported> {
+    if !crate::bnn::folds_per_box(net) {
+        return fold(net, &InputBox::unbounded(net.num_inputs())).map(drop);
+    }
+    queries(property)
+        .iter()
+        .try_for_each(|q| fold(net, &q.inputs.bounds).map(drop))
+}
+
 /// Whether the patterns of `inputs` are few enough to enumerate under `options`.
 fn enumerable(inputs: &InputBits, options: &SatOptions) -> bool {
     inputs.patterns() <= 1u64 << options.enumerate_up_to.min(MAX_FREE)
@@ -210,11 +221,7 @@ pub fn decide(
     budget: &Budget,
     options: &SatOptions,
 ) -> Result<SatReport, VerifyError> {
-    // A quantised first layer folds per box; the rest of the network does not depend on it.
-    let per_box = net
-        .layers()
-        .iter()
-        .any(|l| matches!(l.kind, crate::network::LayerKind::Round));
+    let per_box = crate::bnn::folds_per_box(net);
     let mut whole = None;
     if !per_box {
         match fold(net, &InputBox::unbounded(net.num_inputs())) {

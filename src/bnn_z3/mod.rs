@@ -21,11 +21,7 @@ use z3::{SatResult, Solver};
 /// answers; what the encoding cannot express is `Unknown` with the reason, as is a budget
 /// that ends (its deadline goes to Z3 as a timeout, its cancel flags interrupt Z3).
 pub fn decide(net: &Network, property: &Property, budget: &Budget) -> Result<Verdict, VerifyError> {
-    // A quantised first layer folds per box; the rest of the network does not depend on it.
-    let per_box = net
-        .layers()
-        .iter()
-        .any(|l| matches!(l.kind, crate::network::LayerKind::Round));
+    let per_box = crate::bnn::folds_per_box(net);
     let fold = |region: &crate::spec::InputBox| {
         Bnn::fold(net, region).map_err(|e| format!("binarised network not foldable: {e}"))
     };

@@ -149,6 +149,15 @@ impl EngineArgs {
                         .into(),
                 },
             )),
+            EngineChoice::Sat if crate::bnn_sat::foldable(net, property).is_err() => {
+                let why = crate::bnn_sat::foldable(net, property).err().map(|u| u.0);
+                Err(crate::verify::VerifyError::Engine(
+                    crate::engine::EngineError {
+                        engine: "sat",
+                        problem: why.unwrap_or_default(),
+                    },
+                ))
+            }
             // The portfolio sends binarised networks to the SAT engine.
             EngineChoice::Auto | EngineChoice::Sat => {
                 let options = AutoOptions {

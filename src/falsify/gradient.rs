@@ -42,6 +42,10 @@ pub fn forward(net: &Network, x: &[f64]) -> Trace {
                 .iter()
                 .map(|x| if *x >= 0.0 { 1.0 } else { -1.0 })
                 .collect(),
+            LayerKind::Signum => v
+                .iter()
+                .map(|x| x.signum() * f64::from(*x != 0.0))
+                .collect(),
             LayerKind::Round => v.iter().map(|x| x.round_ties_even()).collect(),
             LayerKind::Clamp(c) => v
                 .iter()
@@ -99,7 +103,7 @@ pub fn backward_surrogate(net: &Network, trace: &Trace, g: &[f64], leak: f64) ->
                 .collect(),
             // The straight-through estimator (as BNNs are trained): the gradient of the
             // hard tanh, 1 on [-1, 1] and 0 outside.
-            LayerKind::Sign => d
+            LayerKind::Sign | LayerKind::Signum => d
                 .iter()
                 .zip(input)
                 .map(|(dv, x)| if x.abs() <= 1.0 { *dv } else { 0.0 })

@@ -269,6 +269,21 @@ impl Network {
                         })
                         .collect()
                 }
+                LayerKind::Signum => {
+                    let (zero, one) = (T::zero(), T::from_f64(1.0));
+                    let minus_one = T::from_f64(-1.0);
+                    x.into_iter()
+                        .map(|v| {
+                            if v > zero {
+                                one.clone()
+                            } else if v < zero {
+                                minus_one.clone()
+                            } else {
+                                zero.clone()
+                            }
+                        })
+                        .collect()
+                }
                 LayerKind::Round => x.iter().map(Scalar::round_half_even).collect(),
                 LayerKind::Clamp(c) => x
                     .into_iter()

@@ -146,6 +146,13 @@ fn compose(map: Pending, layer: &LayerKind) -> Pending {
             Pending::Full(a)
         }
         // `flush` only receives affine-like layers; anything else leaves the map unchanged.
-        (map, LayerKind::Relu | LayerKind::Clamp(_) | LayerKind::Sign | LayerKind::Round) => map,
+        (
+            map,
+            LayerKind::Relu
+            | LayerKind::Clamp(_)
+            | LayerKind::Sign
+            | LayerKind::Signum
+            | LayerKind::Round,
+        ) => map,
     }
 }

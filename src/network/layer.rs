@@ -31,6 +31,12 @@ pub enum LayerKind {
     /// PyTorch exports as `Where(GreaterOrEqual(x, 0), 1, -1)`. Not piecewise linear (it
     /// jumps at 0); only engines for binarised networks decide networks that have it.
     Sign,
+    /// `y_i = +1 if x_i > 0, -1 if x_i < 0, 0 if x_i = 0` (ONNX `Sign`). A binarised network
+    /// built on it is one only where no neuron can reach 0: its engines fold it as [`Sign`]
+    /// over a box after proving that (and refuse it, naming the neuron, otherwise).
+    ///
+    /// [`Sign`]: LayerKind::Sign
+    Signum,
     /// `y_i = round(x_i)` to the nearest integer, halves to even (ONNX `Round`): the input
     /// quantiser of binarised networks over a grid (`Div` by the step, `Round`, `Mul` by it).
     /// Not continuous; only engines for binarised networks decide networks that have it.
@@ -89,6 +95,7 @@ impl Layer {
             LayerKind::Relu => "relu",
             LayerKind::Clamp(_) => "clamp",
             LayerKind::Sign => "sign",
+            LayerKind::Signum => "signum",
             LayerKind::Round => "round",
         }
     }

@@ -162,7 +162,7 @@ impl Network {
                         )));
                     }
                 }
-                LayerKind::Relu | LayerKind::Sign | LayerKind::Round => {
+                LayerKind::Relu | LayerKind::Sign | LayerKind::Signum | LayerKind::Round => {
                     if out != width {
                         let kind = layer.kind_name();
                         return Err(fail(format!("{kind} maps {width} values to {out}")));
@@ -235,7 +235,7 @@ impl Network {
     pub fn sign_layer_widths(&self) -> Vec<usize> {
         self.layers
             .iter()
-            .filter(|l| matches!(l.kind, LayerKind::Sign))
+            .filter(|l| matches!(l.kind, LayerKind::Sign | LayerKind::Signum))
             .map(Layer::output_size)
             .collect()
     }
@@ -246,7 +246,7 @@ impl Network {
         if self
             .layers
             .iter()
-            .any(|l| matches!(l.kind, LayerKind::Sign))
+            .any(|l| matches!(l.kind, LayerKind::Sign | LayerKind::Signum))
         {
             "bnn"
         } else {
@@ -284,6 +284,6 @@ pub(crate) fn non_finite_constant(kind: &LayerKind) -> Option<String> {
         LayerKind::Clamp(c) => {
             bad("lower bound", &c.lower).or_else(|| bad("upper bound", &c.upper))
         }
-        LayerKind::Relu | LayerKind::Sign | LayerKind::Round => None,
+        LayerKind::Relu | LayerKind::Sign | LayerKind::Signum | LayerKind::Round => None,
     }
 }

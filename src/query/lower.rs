@@ -105,7 +105,7 @@ impl Query {
         for (k, layer) in net.layers().iter().enumerate() {
             let name = |i: usize| format!("n{k}_{i}");
             current = match &layer.kind {
-                LayerKind::Sign => {
+                LayerKind::Sign | LayerKind::Signum => {
                     return Err(QueryError::SignLayer {
                         layer: k,
                         origin: layer.origin.clone(),

@@ -176,7 +176,11 @@ impl AffineMap {
                 }
                 map
             }
-            LayerKind::Relu | LayerKind::Clamp(_) | LayerKind::Sign | LayerKind::Round => {
+            LayerKind::Relu
+            | LayerKind::Clamp(_)
+            | LayerKind::Sign
+            | LayerKind::Signum
+            | LayerKind::Round => {
                 unreachable!("not an affine layer")
             }
         }

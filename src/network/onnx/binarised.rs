@@ -31,6 +31,16 @@ impl Lowering<'_> {
         self.unary(node, f64::round_ties_even, LayerKind::Round)
     }
 
+    /// `Sign` (−1, 0 or +1), folded on a constant and a `signum` layer on the chain; which
+    /// binarised engines accept only where they prove 0 unreachable.
+    pub(super) fn signum(&mut self, node: &Node) -> Result<Value, OnnxError> {
+        self.unary(
+            node,
+            |v| if v == 0.0 { 0.0 } else { v.signum() },
+            LayerKind::Signum,
+        )
+    }
+
     /// `BatchNormalization` in inference mode: `y = x·s + t` per channel (axis 1), with
     /// `s = scale / sqrt(var + epsilon)` and `t = B − mean·s` computed in the model's precision
     /// in onnxruntime's order (its CPU kernel: `inv_std = 1/sqrt(var + eps)`, `s = inv_std ·

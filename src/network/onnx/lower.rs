@@ -115,15 +115,7 @@ impl<'a> Lowering<'a> {
             "GreaterOrEqual" | "Greater" | "LessOrEqual" | "Less" => self.comparison(node, op)?,
             "Where" => self.where_(node)?,
             "Round" => self.round(node)?,
-            "Sign" => {
-                return Err(self.error(
-                    node,
-                    OnnxErrorKind::UnsupportedOperator,
-                    "ONNX Sign gives 0 at 0, which a binarised network must never reach; vera \
-                     does not prove that yet: export the activation as \
-                     Where(GreaterOrEqual(x, 0), 1, -1) (PyTorch's torch.where(x >= 0, 1., -1.))",
-                ))
-            }
+            "Sign" => self.signum(node)?,
             _ => {
                 return Err(self.error(
                     node,

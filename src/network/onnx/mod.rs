@@ -39,6 +39,7 @@ pub const SUPPORTED_OPERATORS: &[&str] = &[
     "Reshape",
     "Round",
     "Shape",
+    "Sign",
     "Squeeze",
     "Sub",
     "Unsqueeze",
