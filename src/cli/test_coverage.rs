@@ -168,7 +168,10 @@ pub(super) fn trace_file(net: &Network, path: &Path) -> anyhow::Result<Trace> {
 
 pub fn run(args: &CoverageArgs) -> anyhow::Result<()> {
     if !(args.options.mcdc_d > 0.0 && args.options.mcdc_d.is_finite()) {
-        bail!("--mcdc-d must be a positive number, got {}", args.options.mcdc_d);
+        bail!(
+            "--mcdc-d must be a positive number, got {}",
+            args.options.mcdc_d
+        );
     }
     let net = load(&args.network)?;
     let start = Instant::now();

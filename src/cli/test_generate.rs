@@ -162,9 +162,14 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     let widths = seeds_trace.hidden_widths();
     let mut extra = json!({});
     let suite = if method == Method::Concolic {
-        let total = Mcdc::new(&widths, outputs, crate::testing::criteria::McdcKind::SignSign, args.options.value_change())
-            .count()
-            .total;
+        let total = Mcdc::new(
+            &widths,
+            outputs,
+            crate::testing::criteria::McdcKind::SignSign,
+            args.options.value_change(),
+        )
+        .count()
+        .total;
         let suite = Suite::new(seeds.clone(), start, Count { covered: 0, total });
         let (suite, stats) = sign_sign::generate(&gen, suite)?;
         extra = json!({"lp_calls": stats.lp_calls, "lp_rejected": stats.rejected});
@@ -271,7 +276,11 @@ fn write_out(out: &Path, suite: &Suite, report: &serde_json::Value) -> anyhow::R
     };
     write("tests.csv", format_tests(&suite.tests))?;
     if !suite.pairs.is_empty() {
-        let pairs: String = suite.pairs.iter().map(|(a, b)| format!("{a},{b}\n")).collect();
+        let pairs: String = suite
+            .pairs
+            .iter()
+            .map(|(a, b)| format!("{a},{b}\n"))
+            .collect();
         write("pairs.csv", pairs)?;
     }
     write("report.json", serde_json::to_string_pretty(report)? + "\n")?;
@@ -280,8 +289,7 @@ fn write_out(out: &Path, suite: &Suite, report: &serde_json::Value) -> anyhow::R
     let side = crate::testing::image::square_side(suite.tests.cols());
     for (k, a) in suite.adversarial.iter().enumerate() {
         let row = suite.tests.row(a.test);
-        let one = Batch::from_rows(row.len(), &[row.to_vec()])
-            .context("an adversarial test")?;
+        let one = Batch::from_rows(row.len(), &[row.to_vec()]).context("an adversarial test")?;
         std::fs::write(adv.join(format!("{k}.csv")), format_tests(&one))?;
         if let Some(side) = side.filter(|s| *s == 28) {
             crate::testing::image::write_png(&adv.join(format!("{k}.png")), row, side, side)?;
@@ -291,6 +299,7 @@ fn write_out(out: &Path, suite: &Suite, report: &serde_json::Value) -> anyhow::R
         std::fs::remove_dir(out).with_context(|| format!("{}", out.display()))?;
     }
     let kept = tmp.keep();
-    std::fs::rename(&kept, out).with_context(|| format!("moving the suite to {}", out.display()))?;
+    std::fs::rename(&kept, out)
+        .with_context(|| format!("moving the suite to {}", out.display()))?;
     Ok(())
 }

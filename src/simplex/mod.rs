@@ -104,11 +104,30 @@ impl Simplex {
 
     /// Adds a variable with bounds `[lower, upper]` (either may be infinite).
     pub fn add_var(&mut self, lower: f64, upper: f64) -> Result<VarId, SimplexError> {
+        self.add_var_at(lower, upper, 0.0)
+    }
+
+    /// Adds a variable with bounds `[lower, upper]` whose value starts at `start` (clamped
+    /// into the bounds) rather than 0: a warm start when a point near the solution is known,
+    /// so that the first check repairs only the rows that point violates.
+    pub fn add_var_at(
+        &mut self,
+        lower: f64,
+        upper: f64,
+        start: f64,
+    ) -> Result<VarId, SimplexError> {
         let var = self.values.len();
         check_bounds(var, lower, upper)?;
+        if !start.is_finite() {
+            return Err(SimplexError::NotANumber {
+                var,
+                what: "a start value",
+                value: start,
+            });
+        }
         self.bounds.add(lower, upper);
         self.tableau.add_column();
-        self.values.push(0.0f64.max(lower).min(upper));
+        self.values.push(start.max(lower).min(upper));
         Ok(VarId(var))
     }
 

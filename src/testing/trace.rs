@@ -86,7 +86,7 @@ impl Trace {
                     })
                 }
                 LayerKind::Round => map_columns(x, |_, v| v.round_ties_even()),
-                LayerKind::Sign => {
+                LayerKind::Sign | LayerKind::Signum => {
                     return Err(TraceError::SignActivation {
                         index,
                         origin: layer.origin.clone(),

@@ -18,10 +18,10 @@ pub const SIGN_MARGIN: f64 = 1e-3;
 
 /// Bisection steps over the radius after the first feasible solve: the distance found is
 /// within `2^-BISECTION_STEPS` of the least one, relative to the first feasible radius.
-pub const BISECTION_STEPS: usize = 6;
+pub const BISECTION_STEPS: usize = 3;
 
 /// Pivot limit of one feasibility check; a check that reaches it counts as infeasible.
-pub const MAX_PIVOTS: u64 = 20_000;
+pub const MAX_PIVOTS: u64 = 400;
 
 /// A sign a neuron must have.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,10 +62,12 @@ impl RegionLp {
         fixed: &[SignGoal],
     ) -> Option<RegionLp> {
         let mut lp = Simplex::new();
+        // Starting at the seed, the first check repairs only the signs the seed lacks.
         let inputs: Vec<VarId> = lower
             .iter()
             .zip(upper)
-            .map(|(l, u)| lp.add_var(*l, *u).ok())
+            .zip(seed)
+            .map(|((l, u), x)| lp.add_var_at(*l, *u, *x).ok())
             .collect::<Option<_>>()?;
         let mut rows = Vec::with_capacity(maps.len());
         for m in maps {
@@ -170,7 +172,16 @@ impl RegionLp {
     }
 
     fn check(&mut self) -> Option<Vec<f64>> {
-        match self.lp.check(MAX_PIVOTS) {
+        let (t0, p0) = (std::time::Instant::now(), self.lp.stats());
+        let r = self.lp.check(MAX_PIVOTS);
+        log::debug!(
+            "concolic check: {:?} in {:?}, {:?} -> {:?}",
+            r.as_ref().map(|f| matches!(f, Feasibility::Feasible)),
+            t0.elapsed(),
+            p0,
+            self.lp.stats()
+        );
+        match r {
             Ok(Feasibility::Feasible) => Some(
                 self.inputs
                     .iter()
@@ -214,7 +225,10 @@ mod tests {
         let best = (0.4 + SIGN_MARGIN) / 2.0;
         let r = (x[0] - 0.2).abs().max((x[1] - 0.6).abs());
         // Within the bisection's precision of the least radius (relative to the first).
-        assert!(r >= best - 1e-9 && r <= best + 0.8 / 64.0 + 1e-9, "{r} vs {best}");
+        assert!(
+            r >= best - 1e-9 && r <= best + 0.8 / 64.0 + 1e-9,
+            "{r} vs {best}"
+        );
         // Both positive: x0 - x1 >= m and x0 + x1 >= 1 + m, feasible; then the fixed goal
         // (u1 < 0) contradicts it.
         let mut free = lp(&[]);

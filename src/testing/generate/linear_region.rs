@@ -64,8 +64,7 @@ pub fn region_maps(
             }
             LayerKind::Elementwise(e) => {
                 let mut m = current.take().unwrap_or_else(identity);
-                for ((row, c), operand) in m.rows.iter_mut().zip(&mut m.constant).zip(&e.operand)
-                {
+                for ((row, c), operand) in m.rows.iter_mut().zip(&mut m.constant).zip(&e.operand) {
                     match e.op {
                         ElementwiseOp::Add => *c += operand,
                         ElementwiseOp::Mul => {
@@ -98,10 +97,7 @@ pub fn region_maps(
                 }
                 current = Some(m);
             }
-            LayerKind::Clamp(_)
-            | LayerKind::Sign
-            | LayerKind::Signum
-            | LayerKind::Round => {
+            LayerKind::Clamp(_) | LayerKind::Sign | LayerKind::Signum | LayerKind::Round => {
                 return Err(GenerateError::NotPiecewiseLinear {
                     origin: layer.origin.clone(),
                     kind: layer.kind_name(),
@@ -161,7 +157,12 @@ mod tests {
         let w1 = Matrix::from_row_major(3, 2, vec![1.0, -2.0, 0.5, 1.0, -1.0, -1.0]).unwrap();
         let w2 = Matrix::from_row_major(2, 3, vec![1.0, 1.0, -1.0, -2.0, 0.5, 1.0]).unwrap();
         let w3 = Matrix::from_row_major(1, 2, vec![1.0, -3.0]).unwrap();
-        let affine = |w: Matrix, b: Vec<f64>| LayerKind::Affine(Affine { weights: w, bias: b });
+        let affine = |w: Matrix, b: Vec<f64>| {
+            LayerKind::Affine(Affine {
+                weights: w,
+                bias: b,
+            })
+        };
         let layers = vec![
             layer(
                 LayerKind::Elementwise(crate::network::Elementwise {
@@ -176,7 +177,8 @@ mod tests {
             layer(LayerKind::Relu, 2),
             layer(affine(w3, vec![0.25]), 1),
         ];
-        let net = Network::new(vec![2], layers, vec![1], Provenance::memory(Precision::F64)).unwrap();
+        let net =
+            Network::new(vec![2], layers, vec![1], Provenance::memory(Precision::F64)).unwrap();
         for x in [[0.3, 0.7], [-1.0, 2.0], [2.0, -0.5]] {
             let (out, pattern) = net.eval_traced::<f64>(&x).unwrap();
             let maps = region_maps(&net, &pattern.layers, 3).unwrap();

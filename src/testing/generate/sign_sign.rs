@@ -85,29 +85,54 @@ impl Covered {
     }
 }
 
+/// A test of the suite, with what the generator needs of it as the first test of a pair.
+#[derive(Clone)]
+struct Member {
+    x32: Vec<f32>,
+    x64: Vec<f64>,
+    /// `u` per feature layer, in float32.
+    values: Vec<Vec<f32>>,
+    signs32: Signs,
+    signs64: Signs,
+    label: usize,
+}
+
+impl Member {
+    fn of(net: &Network, trace: &Trace, t: usize, x32: &[f32]) -> Result<Member, GenerateError> {
+        let x64: Vec<f64> = x32.iter().map(|v| f64::from(*v)).collect();
+        let mut values: Vec<Vec<f32>> = trace.hidden.iter().map(|l| l.u.row(t).to_vec()).collect();
+        values.push(trace.output.row(t).to_vec());
+        Ok(Member {
+            signs32: trace_signs(trace, t),
+            signs64: f64_signs(net, &x64)?,
+            label: trace.predictions()[t],
+            x32: x32.to_vec(),
+            x64,
+            values,
+        })
+    }
+}
+
 struct Shared {
     covered: Covered,
     suite: Suite,
+    /// Every test of the suite, in its rows' order: any of them may start a pair.
+    pool: Vec<Member>,
     lp_calls: usize,
     rejected: usize,
 }
 
 /// Grows `suite` (which holds the seeds) with sign-sign pairs until every objective is
-/// covered, the conditions are exhausted or the budget ends.
+/// covered, the conditions are exhausted or the budget ends. The first test of a pair is a
+/// seed or a test generated before: generated tests lie on the margins of the signs their
+/// LP fixed, which makes them near neighbours for the objectives of later layers.
 pub fn generate(gen: &Generator, suite: Suite) -> Result<(Suite, SsStats), GenerateError> {
     let net = gen.net;
     let seeds = suite.tests.clone();
     let trace = Trace::run(net, &seeds)?;
-    let seeds64: Vec<Vec<f64>> = seeds
-        .iter_rows()
-        .map(|r| r.iter().map(|v| f64::from(*v)).collect())
-        .collect();
-    let signs32: Vec<Signs> = (0..seeds.rows()).map(|t| trace_signs(&trace, t)).collect();
-    let signs64: Vec<Signs> = seeds64
-        .iter()
-        .map(|x| f64_signs(net, x))
+    let pool: Vec<Member> = (0..seeds.rows())
+        .map(|t| Member::of(net, &trace, t, seeds.row(t)))
         .collect::<Result<_, _>>()?;
-    let labels = trace.predictions();
     let mut widths = trace.hidden_widths();
     widths.push(trace.output.cols());
     let flags = widths
@@ -117,36 +142,43 @@ pub fn generate(gen: &Generator, suite: Suite) -> Result<(Suite, SsStats), Gener
     let mut covered = Covered { flags, count: 0 };
     let mut suite = suite;
     // Pairs of seeds first: any that covers something in both precisions.
-    for a in 0..seeds.rows() {
-        for b in 0..seeds.rows() {
+    for (a, ma) in pool.iter().enumerate() {
+        for (b, mb) in pool.iter().enumerate() {
             if a == b {
                 continue;
             }
-            let o = ss_objectives(&signs32[a], &signs32[b]);
-            if !o.is_empty() && o == ss_objectives(&signs64[a], &signs64[b]) && covered.mark(&o) > 0 {
+            let o = ss_objectives(&ma.signs32, &mb.signs32);
+            if !o.is_empty() && o == ss_objectives(&ma.signs64, &mb.signs64) && covered.mark(&o) > 0
+            {
                 suite.pairs.push((a, b));
             }
         }
     }
     suite.record(covered.count);
-    let conditions: Vec<(usize, usize)> = (0..widths.len() - 1)
-        .flat_map(|k| (0..widths[k]).map(move |i| (k, i)))
-        .collect();
+    // Conditions of every layer pair in turn, so that each layer pair advances from the start.
+    let mut conditions: Vec<(usize, usize)> = Vec::new();
+    let widest = widths[..widths.len() - 1]
+        .iter()
+        .copied()
+        .max()
+        .unwrap_or(0);
+    for i in 0..widest {
+        for k in 0..widths.len() - 1 {
+            if i < widths[k] {
+                conditions.push((k, i));
+            }
+        }
+    }
     let shared = Mutex::new(Shared {
         covered,
         suite,
+        pool,
         lp_calls: 0,
         rejected: 0,
     });
     let next = AtomicUsize::new(0);
     let context = Context {
         gen,
-        trace: &trace,
-        seeds: &seeds,
-        seeds64: &seeds64,
-        signs32: &signs32,
-        signs64: &signs64,
-        labels: &labels,
         shared: &shared,
     };
     let results: Vec<Result<(), GenerateError>> = std::thread::scope(|s| {
@@ -166,13 +198,23 @@ pub fn generate(gen: &Generator, suite: Suite) -> Result<(Suite, SsStats), Gener
             .collect();
         workers
             .into_iter()
-            .map(|w| w.join().unwrap_or(Err(GenerateError::Internal("a worker panicked"))))
+            .map(|w| {
+                w.join()
+                    .unwrap_or(Err(GenerateError::Internal("a worker panicked")))
+            })
             .collect()
     });
     results.into_iter().collect::<Result<Vec<()>, _>>()?;
     let shared = shared
         .into_inner()
         .map_err(|_| GenerateError::Internal("a worker panicked"))?;
+    for (k, layer) in shared.covered.flags.iter().enumerate() {
+        let (c, t) = layer
+            .iter()
+            .flatten()
+            .fold((0, 0), |(c, t), f| (c + usize::from(*f), t + 1));
+        log::debug!("sign-sign: layer pair {k}: {c} of {t} covered");
+    }
     let stats = SsStats {
         lp_calls: shared.lp_calls,
         rejected: shared.rejected,
@@ -191,12 +233,6 @@ pub struct SsStats {
 
 struct Context<'a> {
     gen: &'a Generator<'a>,
-    trace: &'a Trace,
-    seeds: &'a Batch,
-    seeds64: &'a [Vec<f64>],
-    signs32: &'a [Signs],
-    signs64: &'a [Signs],
-    labels: &'a [usize],
     shared: &'a Mutex<Shared>,
 }
 
@@ -207,27 +243,26 @@ impl Context<'_> {
             .map_err(|_| GenerateError::Internal("a worker panicked"))
     }
 
-    fn condition_value(&self, k: usize, i: usize, t: usize) -> f32 {
-        match self.trace.hidden.get(k) {
-            Some(l) => l.u.get(t, i),
-            None => self.trace.output.get(t, i),
-        }
-    }
-
-    /// Works on condition `i` of layer `k` until its decisions are covered or its seeds are
-    /// spent.
+    /// Works on condition `i` of layer `k` until its decisions are covered or its nearest
+    /// tests are spent.
     fn condition(&self, k: usize, i: usize) -> Result<(), GenerateError> {
-        let mut order: Vec<usize> = (0..self.seeds.rows()).collect();
-        order.sort_by(|a, b| {
-            self.condition_value(k, i, *a)
-                .abs()
-                .total_cmp(&self.condition_value(k, i, *b).abs())
-        });
-        for &s in order.iter().take(MAX_SEEDS_PER_CONDITION) {
-            if self.lock()?.covered.open(k, i).is_empty() || self.gen.out_of_time() {
+        let order: Vec<(usize, Member)> = {
+            let shared = self.lock()?;
+            let mut order: Vec<usize> = (0..shared.pool.len()).collect();
+            let closeness = |t: usize| shared.pool[t].values[k][i].abs();
+            order.sort_by(|a, b| closeness(*a).total_cmp(&closeness(*b)));
+            order
+                .into_iter()
+                .take(MAX_SEEDS_PER_CONDITION)
+                .map(|t| (t, shared.pool[t].clone()))
+                .collect()
+        };
+        for (s, member) in order {
+            let done = self.lock()?.covered.open(k, i).is_empty();
+            if done || self.gen.out_of_time() {
                 return Ok(());
             }
-            let signs = &self.signs64[s];
+            let signs = &member.signs64;
             let mut phases = signs[..signs.len() - 1].to_vec();
             if k < phases.len() {
                 phases[k][i] = !phases[k][i];
@@ -236,7 +271,11 @@ impl Context<'_> {
             let mut fixed = Vec::new();
             for (l, layer) in signs.iter().enumerate().take(k + 1) {
                 for (n, positive) in layer.iter().enumerate() {
-                    let positive = if (l, n) == (k, i) { !positive } else { *positive };
+                    let positive = if (l, n) == (k, i) {
+                        !positive
+                    } else {
+                        *positive
+                    };
                     fixed.push(SignGoal {
                         layer: l,
                         neuron: n,
@@ -244,20 +283,18 @@ impl Context<'_> {
                     });
                 }
             }
-            let Some(mut lp) = RegionLp::new(
-                &maps,
-                &self.seeds64[s],
-                &self.gen.lower,
-                &self.gen.upper,
-                &fixed,
-            ) else {
+            let Some(mut lp) =
+                RegionLp::new(&maps, &member.x64, &self.gen.lower, &self.gen.upper, &fixed)
+            else {
                 continue;
             };
-            for j in self.lock()?.covered.open(k, i) {
+            let open = self.lock()?.covered.open(k, i);
+            for j in open {
                 if self.gen.out_of_time() {
                     return Ok(());
                 }
-                if self.lock()?.covered.flags[k][i][j] {
+                let covered = self.lock()?.covered.flags[k][i][j];
+                if covered {
                     continue;
                 }
                 let goal = SignGoal {
@@ -268,35 +305,36 @@ impl Context<'_> {
                 let found = lp.solve(&[goal]);
                 self.lock()?.lp_calls += 1;
                 if let Some(x) = found {
-                    self.confirm(s, &x)?;
+                    self.confirm(s, &member, &x)?;
                 }
             }
         }
         Ok(())
     }
 
-    /// Keeps the pair (seed `s`, `x` rounded to float32) if it covers something new, the same
+    /// Keeps the pair (test `s`, `x` rounded to float32) if it covers something new, the same
     /// in float32 and in f64.
-    fn confirm(&self, s: usize, x: &[f64]) -> Result<(), GenerateError> {
+    fn confirm(&self, s: usize, first: &Member, x: &[f64]) -> Result<(), GenerateError> {
         let x32 = self.gen.to_f32(x);
-        let pair = Batch::from_rows(x32.len(), &[self.seeds.row(s).to_vec(), x32.clone()])
-            .ok_or(GenerateError::Internal("a pair of tests of different widths"))?;
+        let pair = Batch::from_rows(x32.len(), &[first.x32.clone(), x32.clone()]).ok_or(
+            GenerateError::Internal("a pair of tests of different widths"),
+        )?;
         let trace = Trace::run(self.gen.net, &pair)?;
-        let o32 = ss_objectives(&trace_signs(&trace, 0), &trace_signs(&trace, 1));
-        let x64: Vec<f64> = x32.iter().map(|v| f64::from(*v)).collect();
-        let o64 = ss_objectives(&self.signs64[s], &f64_signs(self.gen.net, &x64)?);
-        let same_seed = trace_signs(&trace, 0) == self.signs32[s];
+        let second = Member::of(self.gen.net, &trace, 1, &x32)?;
+        let o32 = ss_objectives(&trace_signs(&trace, 0), &second.signs32);
+        let o64 = ss_objectives(&first.signs64, &second.signs64);
+        let same_first = trace_signs(&trace, 0) == first.signs32;
         let mut shared = self.lock()?;
-        if o32.is_empty() || o32 != o64 || !same_seed {
+        if o32.is_empty() || o32 != o64 || !same_first {
             shared.rejected += 1;
             return Ok(());
         }
         if shared.covered.mark(&o32) == 0 {
             return Ok(());
         }
-        let label = trace.predictions()[1];
-        let row = shared.suite.add(&x32, s, (self.labels[s], label));
+        let row = shared.suite.add(&x32, s, (first.label, second.label));
         shared.suite.pairs.push((s, row));
+        shared.pool.push(second);
         let count = shared.covered.count;
         shared.suite.record(count);
         self.gen.report(Count {

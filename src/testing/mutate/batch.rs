@@ -146,6 +146,15 @@ fn apply(layer: &Layer, x: &Values) -> Values {
         }
         LayerKind::Relu => map_indexed(x, |_, v| if v > 0.0 { v } else { 0.0 }),
         LayerKind::Sign => map_indexed(x, |_, v| if v >= 0.0 { 1.0 } else { -1.0 }),
+        LayerKind::Signum => map_indexed(x, |_, v| {
+            if v > 0.0 {
+                1.0
+            } else if v < 0.0 {
+                -1.0
+            } else {
+                0.0
+            }
+        }),
         LayerKind::Round => map_indexed(x, |_, v| v.round_ties_even()),
         LayerKind::Clamp(c) => {
             let lower: Vec<f32> = c.lower.iter().map(|v| *v as f32).collect();
