@@ -148,8 +148,12 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let mut criteria = args.criteria.clone();
-    criteria.dedup();
+    let mut criteria = Vec::new();
+    for name in &args.criteria {
+        if !criteria.contains(name) {
+            criteria.push(*name);
+        }
+    }
     let mut pairs: Option<Vec<(usize, usize)>> = None;
     let mut results: Vec<(&'static str, Count, Value)> = Vec::new();
     for name in criteria {
