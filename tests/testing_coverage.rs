@@ -616,3 +616,27 @@ fn bad_test_files_get_clear_errors() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("--profile"), "{err}");
 }
+
+/// The batched trace of the committed MNIST MLP gives the per-input reference evaluation's
+/// outputs, up to summation order.
+#[test]
+fn batched_trace_agrees_with_eval_on_the_mnist_mlp() {
+    let net = vera::network::load(&common::repo("benchmarks/testing/models/mnist_100x2.onnx"))
+        .expect("the committed model loads");
+    let mut rng = Sampler::new(5);
+    let rows: Vec<Vec<f32>> = (0..16)
+        .map(|_| (0..784).map(|_| rng.unit() as f32).collect())
+        .collect();
+    let batch = vera::testing::Batch::from_rows(784, &rows).expect("rows of 784");
+    let trace = vera::testing::Trace::run(&net, &batch).expect("a ReLU network traces");
+    assert_eq!(trace.hidden_widths(), vec![100, 100]);
+    for (t, row) in rows.iter().enumerate() {
+        let reference = net.eval::<f32>(row).expect("784 inputs");
+        for (a, b) in reference.iter().zip(trace.output.row(t)) {
+            assert!(
+                (a - b).abs() <= 1e-4 * (1.0 + a.abs()),
+                "test {t}: {a} vs {b}"
+            );
+        }
+    }
+}

@@ -21,6 +21,7 @@ header; each value the shortest decimal that reads back as the same float32):
   data/test1000.csv           the first 1,000 held-out digits      (+ test1000-labels.csv)
   data/profile.csv            the first 2,000 training digits       (+ profile-labels.csv)
   data/seeds100.csv           held-out digits 1,000..1,099          (+ seeds100-labels.csv)
+  data/all10000.csv           all 10,000 digits (training then held out), for timing
   data/acasxu-test1000.csv    1,000 ACAS Xu inputs, uniform in the normalised input box below
   data/acasxu-profile.csv     2,000 more such inputs
   data/acasxu-pairs.csv       pairs (2i, 2i+1) and (i, i+500) of acasxu-test1000.csv rows
@@ -173,6 +174,7 @@ def write_data(train_x, train_y, test_x, test_y):
     write_labels(os.path.join(DATA, "profile-labels.csv"), train_y[:2000])
     write_rows(os.path.join(DATA, "seeds100.csv"), test_x[1000:1100])
     write_labels(os.path.join(DATA, "seeds100-labels.csv"), test_y[1000:1100])
+    write_rows(os.path.join(DATA, "all10000.csv"), np.concatenate([train_x, test_x]))
     rng = np.random.default_rng(SEED)
     box = lambda n: (ACASXU_LOW + rng.random((n, 5)) * (ACASXU_HIGH - ACASXU_LOW)).astype(F)
     write_rows(os.path.join(DATA, "acasxu-test1000.csv"), box(1000))

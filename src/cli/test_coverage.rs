@@ -178,8 +178,12 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<()> {
     let trace = trace_file(&net, &args.tests)?;
     log::debug!("traced {} tests in {:?}", trace.tests(), start.elapsed());
     let profile = load_profile(&net, &args.options)?;
-    let mut criteria = args.criteria.clone();
-    criteria.dedup();
+    let mut criteria = Vec::new();
+    for name in &args.criteria {
+        if !criteria.contains(name) {
+            criteria.push(*name);
+        }
+    }
     let mut pairs: Option<Vec<(usize, usize)>> = None;
     let mut results: Vec<(&'static str, Count, Value)> = Vec::new();
     for name in criteria {
