@@ -14,7 +14,7 @@ pub struct TestArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum TestCommand {
-    Mutate(test_mutate::MutateArgs),
+    Mutate(Box<test_mutate::MutateArgs>),
     Report(test_report::ReportArgs),
 }
 

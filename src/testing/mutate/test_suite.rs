@@ -43,7 +43,7 @@ impl TestSuite {
     /// A suite from inputs laid end to end; `None` when `values` is not a whole number of
     /// inputs of `width` values (or `width` is 0).
     pub fn new(width: usize, values: Vec<f32>) -> Option<TestSuite> {
-        (width > 0 && values.len() % width == 0).then_some(TestSuite { width, values })
+        (width > 0 && values.len().is_multiple_of(width)).then_some(TestSuite { width, values })
     }
 
     /// Number of values in one input.
