@@ -334,7 +334,7 @@ fn print_table(
             o.equivalent,
             score_text(o.score),
             if o.mutants == 0 {
-                "  (no site in this network)"
+                "  (no site in this network or in --layers)"
             } else {
                 ""
             }
