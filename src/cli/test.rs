@@ -17,8 +17,8 @@ pub struct TestArgs {
 #[derive(Debug, Subcommand)]
 pub enum TestCommand {
     Coverage(test_coverage::CoverageArgs),
-    Generate(test_generate::GenerateArgs),
-    Mutate(test_mutate::MutateArgs),
+    Generate(Box<test_generate::GenerateArgs>),
+    Mutate(Box<test_mutate::MutateArgs>),
     Report(test_report::ReportArgs),
 }
 

@@ -122,7 +122,11 @@ pub fn run(args: &MutateArgs) -> anyhow::Result<ExitCode> {
         max_disagreement,
         threads,
     };
-    let analysis = analyse(&net, &mutants, &tests, judgement);
+    let mut analysis = analyse(&net, &mutants, &tests, judgement);
+    for op in &plan.operators {
+        // Operators with no site in this network are listed, with no mutants.
+        analysis.operators.entry(*op).or_default();
+    }
     let time_s = start.elapsed().as_secs_f64();
     log::debug!(
         "mutate: {} mutants drawn in {generated:.3} s, {} tests run on them in {:.3} s",
@@ -321,14 +325,19 @@ fn print_table(
     println!("operator  mutants  killed  survived  trivial  equivalent  score");
     for (op, o) in &a.operators {
         println!(
-            "{:<8}  {:>7}  {:>6}  {:>8}  {:>7}  {:>10}  {}",
+            "{:<8}  {:>7}  {:>6}  {:>8}  {:>7}  {:>10}  {}{}",
             op.code(),
             o.mutants,
             o.killed,
             o.survived,
             o.trivial,
             o.equivalent,
-            score_text(o.score)
+            score_text(o.score),
+            if o.mutants == 0 {
+                "  (no site in this network or in --layers)"
+            } else {
+                ""
+            }
         );
     }
     let survivors: Vec<_> = a

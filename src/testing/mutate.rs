@@ -40,7 +40,7 @@ pub use batch::argmax;
 pub use generate::{generate, Mutant, MutantPlan};
 pub use operator::{describe_layer, Mutation, Operator, Parameters, Site};
 pub use score::{analyse, Judgement, MutantOutcome, MutationAnalysis, Status, Tally};
-pub use test_suite::{read_tests, TestSuite, TestsFileError};
+pub use test_suite::{read_tests, TestSuite};
 
 /// Why mutants could not be made.
 #[derive(Debug, thiserror::Error)]

@@ -6,6 +6,7 @@
 pub mod bnn_case;
 pub mod generate;
 pub mod oracle;
+pub mod testing_files;
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};

@@ -25,11 +25,13 @@ impl AffineMap {
 
 /// The pre-activation maps of the feature layers `0..count` (the hidden layers, numbered from
 /// 0, then the output layer, numbered after them), where hidden layer `l < count - 1` passes
-/// its value on with the phases `phases[l]` (`true`: active, `v = u`; `false`: `v = 0`).
+/// its value on with the phases `phases[l]` (`true`: active, `v = u`; `false`: `v = 0`), for
+/// inputs in `range` (least and greatest value of each).
 pub fn region_maps(
     net: &Network,
     phases: &[Vec<bool>],
     count: usize,
+    range: (&[f64], &[f64]),
 ) -> Result<Vec<AffineMap>, GenerateError> {
     let n = net.num_inputs();
     // `None` stands for the identity map, materialised only if an elementwise layer needs it.
@@ -97,6 +99,10 @@ pub fn region_maps(
                 }
                 current = Some(m);
             }
+            // The input clipping of `.nnet` files: the identity over an input range inside it.
+            LayerKind::Clamp(c)
+                if current.is_none()
+                    && (0..n).all(|i| c.lower[i] <= range.0[i] && range.1[i] <= c.upper[i]) => {}
             LayerKind::Clamp(_) | LayerKind::Sign | LayerKind::Signum | LayerKind::Round => {
                 return Err(GenerateError::NotPiecewiseLinear {
                     origin: layer.origin.clone(),
@@ -181,7 +187,7 @@ mod tests {
             Network::new(vec![2], layers, vec![1], Provenance::memory(Precision::F64)).unwrap();
         for x in [[0.3, 0.7], [-1.0, 2.0], [2.0, -0.5]] {
             let (out, pattern) = net.eval_traced::<f64>(&x).unwrap();
-            let maps = region_maps(&net, &pattern.layers, 3).unwrap();
+            let maps = region_maps(&net, &pattern.layers, 3, (&[-9.0; 2], &[9.0; 2])).unwrap();
             assert_eq!(maps.len(), 3);
             let u_out = maps[2].eval(&x);
             assert!((u_out[0] - out[0]).abs() < 1e-12, "{u_out:?} {out:?}");

@@ -267,7 +267,12 @@ impl Context<'_> {
             if k < phases.len() {
                 phases[k][i] = !phases[k][i];
             }
-            let maps = region_maps(self.gen.net, &phases, k + 2)?;
+            let maps = region_maps(
+                self.gen.net,
+                &phases,
+                k + 2,
+                (&self.gen.lower, &self.gen.upper),
+            )?;
             let mut fixed = Vec::new();
             for (l, layer) in signs.iter().enumerate().take(k + 1) {
                 for (n, positive) in layer.iter().enumerate() {

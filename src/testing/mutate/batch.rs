@@ -56,18 +56,22 @@ impl BatchRun {
         &self.labels
     }
 
-    /// The labels of `mutant`, which computes what the original computes before layer
-    /// `start` (whose input was kept by [`BatchRun::new`]).
+    /// The labels of a mutant that computes what the original computes before layer `start`
+    /// (whose input was kept by [`BatchRun::new`]) and then runs `layers`.
     ///
     /// # Panics
     /// When the input of layer `start` was not kept: a caller's mistake, not a user's.
-    pub fn mutant_labels(&self, mutant: &Network, start: usize) -> Vec<usize> {
+    pub fn mutant_labels<'l>(
+        &self,
+        layers: impl Iterator<Item = &'l Layer>,
+        start: usize,
+    ) -> Vec<usize> {
         let mut values = self
             .cache
             .get(&start)
             .unwrap_or_else(|| panic!("the input of layer {start} was not kept"))
             .clone();
-        for layer in &mutant.layers()[start..] {
+        for layer in layers {
             values = apply(layer, &values);
         }
         labels(&values, self.tests)
@@ -273,8 +277,8 @@ mod tests {
             assert_eq!(batched, out, "test {i}");
             assert_eq!(run.labels()[i], argmax(&out), "test {i}");
         }
-        assert_eq!(run.mutant_labels(&net, 4), run.labels());
-        assert_eq!(run.mutant_labels(&net, 7), run.labels());
+        assert_eq!(run.mutant_labels(net.layers()[4..].iter(), 4), run.labels());
+        assert_eq!(run.mutant_labels(net.layers()[7..].iter(), 7), run.labels());
     }
 
     #[test]

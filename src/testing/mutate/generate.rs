@@ -1,23 +1,54 @@
 //! Drawing mutants: which sites each operator mutates, chosen at random under a seed.
 
-use super::operator::{Operator, Parameters, Site};
+use super::operator::{Mutation, Operator, Parameters, Site};
 use super::MutateError;
-use crate::network::Network;
+use crate::network::{InvalidNetwork, Layer, Network};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::BTreeSet;
 
-/// A mutated copy of a network.
+/// A mutated copy of a network, kept as the layers it replaces in the original (so that
+/// hundreds of mutants of a large network cost little memory).
 #[derive(Debug, Clone)]
-pub struct Mutant {
+pub struct Mutant<'a> {
     /// The mutant's number, from 0, in the order mutants are generated.
     pub id: usize,
     pub operator: Operator,
     pub site: Site,
     pub description: String,
-    pub network: Network,
+    original: &'a Network,
+    mutation: Mutation,
+}
+
+impl Mutant<'_> {
     /// The first layer whose computation differs from the original's.
-    pub first_changed: usize,
+    pub fn first_changed(&self) -> usize {
+        self.mutation.start
+    }
+
+    /// The mutant's layers from [`Mutant::first_changed`] on.
+    pub fn layers_from_change(&self) -> impl Iterator<Item = &Layer> {
+        let rest = &self.original.layers()[self.mutation.end..];
+        self.mutation.layers.iter().chain(rest)
+    }
+
+    /// True when the mutation changed nothing (the same layers as the original's).
+    pub fn is_unchanged(&self) -> bool {
+        self.mutation.layers == self.original.layers()[self.mutation.start..self.mutation.end]
+    }
+
+    /// The mutant as a whole network.
+    pub fn network(&self) -> Result<Network, InvalidNetwork> {
+        let net = self.original;
+        let mut layers = net.layers()[..self.mutation.start].to_vec();
+        layers.extend(self.layers_from_change().cloned());
+        Network::new(
+            net.input_shape().to_vec(),
+            layers,
+            net.output_shape().to_vec(),
+            net.provenance().clone(),
+        )
+    }
 }
 
 /// Which mutants to draw.
@@ -39,7 +70,7 @@ pub struct MutantPlan {
 /// operator, so adding or removing an operator does not change the others' mutants. Sites
 /// are drawn uniformly among all the operator's sites (over every eligible layer), without
 /// repetition; GF draws a layer uniformly for each mutant.
-pub fn generate(net: &Network, plan: &MutantPlan) -> Result<Vec<Mutant>, MutateError> {
+pub fn generate<'a>(net: &'a Network, plan: &MutantPlan) -> Result<Vec<Mutant<'a>>, MutateError> {
     if let Some(layers) = &plan.layers {
         if let Some(&l) = layers.iter().find(|&&l| l >= net.layers().len()) {
             return Err(MutateError::NoSuchLayer {
@@ -58,24 +89,20 @@ pub fn generate(net: &Network, plan: &MutantPlan) -> Result<Vec<Mutant>, MutateE
             .collect();
         for site in sites(op, &blocks, plan.per_operator, &mut rng) {
             let mutation = op.apply(net, &site, &plan.parameters, &mut rng);
-            let network = Network::new(
-                net.input_shape().to_vec(),
-                mutation.layers,
-                net.output_shape().to_vec(),
-                net.provenance().clone(),
-            )
-            .map_err(|source| MutateError::Invalid {
-                description: mutation.description.clone(),
-                source,
-            })?;
-            mutants.push(Mutant {
+            let mutant = Mutant {
                 id: mutants.len(),
                 operator: op,
                 site,
-                description: mutation.description,
-                network,
-                first_changed: mutation.first_changed,
-            });
+                description: mutation.description.clone(),
+                original: net,
+                mutation,
+            };
+            // Checked once here, so that every mutant is a valid network.
+            mutant.network().map_err(|source| MutateError::Invalid {
+                description: mutant.description.clone(),
+                source,
+            })?;
+            mutants.push(mutant);
         }
     }
     Ok(mutants)

@@ -1,9 +1,9 @@
 //! The mutation operators, after DeepMutation's model-level operators (Ma et al., ISSRE'18):
 //! where each applies in a network, and the mutated layers it gives at one site.
 //!
-//! Every operator changes the network at one layer (and, for neuron-level operators, the
-//! affine layer next to it), so a mutant computes what the original computes up to its
-//! first changed layer; [`Mutation::first_changed`] says which that is.
+//! Every operator replaces one layer (or, for AR, three, and for AFR removes one), so a
+//! mutant computes what the original computes up to its first changed layer; a
+//! [`Mutation`] holds just the layers it replaces.
 
 use crate::network::{Affine, Layer, LayerKind, Network};
 use rand::seq::SliceRandom;
@@ -62,12 +62,13 @@ pub struct Site {
     pub neurons: Vec<usize>,
 }
 
-/// One operator applied at one site: the mutant's layers, the first layer that differs from
-/// the original's, and what was done, in words.
+/// One operator applied at one site: the mutant is the original with its layers
+/// `start..end` replaced by `layers`; and what was done, in words.
 #[derive(Debug, Clone)]
 pub struct Mutation {
+    pub start: usize,
+    pub end: usize,
     pub layers: Vec<Layer>,
-    pub first_changed: usize,
     pub description: String,
 }
 
@@ -178,13 +179,21 @@ impl Operator {
         params: &Parameters,
         rng: &mut impl Rng,
     ) -> Mutation {
-        let mut layers = net.layers().to_vec();
         let l = site.layer;
         let neuron = site.neurons.first().copied().unwrap_or(0);
         let what = describe_layer(net, l);
-        let (first_changed, description) = match self {
+        // A site from `layers` always has an affine layer after it (NEB).
+        let next = next_affine(net.layers(), l).unwrap_or(l);
+        let (start, end) = match self {
+            Operator::Neb => (next, next + 1),
+            Operator::Nai => (l - 1, l),
+            Operator::Ar => (l - 1, l + 2),
+            _ => (l, l + 1),
+        };
+        let mut layers = net.layers()[start..end].to_vec();
+        let description = match self {
             Operator::Gf => {
-                let a = affine_mut(&mut layers[l]);
+                let a = affine_mut(&mut layers[0]);
                 let all = a.weights.as_slice().to_vec();
                 let std = std_dev(&all);
                 let count =
@@ -199,10 +208,10 @@ impl Operator {
                     all.len(),
                     params.sigma
                 );
-                (l, text)
+                text
             }
             Operator::Ws => {
-                let a = affine_mut(&mut layers[l]);
+                let a = affine_mut(&mut layers[0]);
                 let mut row = a.weights.row(neuron).to_vec();
                 row.shuffle(rng);
                 for (c, w) in row.iter().enumerate() {
@@ -212,11 +221,11 @@ impl Operator {
                     "layer {l} ({what}) neuron {neuron}: its {} incoming weights shuffled",
                     row.len()
                 );
-                (l, text)
+                text
             }
             Operator::Ns => {
                 let (j, k) = (site.neurons[0], site.neurons[1]);
-                let a = affine_mut(&mut layers[l]);
+                let a = affine_mut(&mut layers[0]);
                 for c in 0..a.weights.cols() {
                     let (wj, wk) = (a.weights.get(j, c), a.weights.get(k, c));
                     a.weights.set(j, c, wk);
@@ -226,10 +235,10 @@ impl Operator {
                 let text = format!(
                     "layer {l} ({what}): neurons {j} and {k} switched (weights and biases swapped)"
                 );
-                (l, text)
+                text
             }
             Operator::Bc => {
-                let a = affine_mut(&mut layers[l]);
+                let a = affine_mut(&mut layers[0]);
                 let bias_std = std_dev(&a.bias);
                 let (scale, of) = if bias_std > 0.0 {
                     (bias_std, "biases")
@@ -245,12 +254,10 @@ impl Operator {
                     if sign > 0.0 { "+" } else { "-" },
                     params.bias_scale
                 );
-                (l, text)
+                text
             }
             Operator::Neb => {
-                // A site from `layers` always has an affine layer after it.
-                let next = next_affine(&layers, l).unwrap_or(l);
-                let a = affine_mut(&mut layers[next]);
+                let a = affine_mut(&mut layers[0]);
                 for r in 0..a.weights.rows() {
                     a.weights.set(r, neuron, 0.0);
                 }
@@ -258,10 +265,10 @@ impl Operator {
                     "layer {l} ({what}) neuron {neuron} blocked: its {} outgoing weights (layer {next}) set to 0",
                     a.weights.rows()
                 );
-                (next, text)
+                text
             }
             Operator::Nai => {
-                let a = affine_mut(&mut layers[l - 1]);
+                let a = affine_mut(&mut layers[0]);
                 for c in 0..a.weights.cols() {
                     a.weights.set(neuron, c, -a.weights.get(neuron, c));
                 }
@@ -270,33 +277,35 @@ impl Operator {
                     "layer {l} ({what}) neuron {neuron} inverted: its pre-activation (layer {} row {neuron}) negated",
                     l - 1
                 );
-                (l - 1, text)
+                text
             }
             Operator::Ar => {
-                linearise(&mut layers, l, neuron);
+                linearise(&mut layers, neuron);
                 let text = format!("layer {l} ({what}) neuron {neuron} made linear (the identity)");
-                (l - 1, text)
+                text
             }
             Operator::Afr => {
-                layers.remove(l);
-                (l, format!("layer {l} ({what}) removed"))
+                layers.clear();
+                format!("layer {l} ({what}) removed")
             }
         };
         Mutation {
+            start,
+            end,
             layers,
-            first_changed,
             description: format!("{}: {description}", self.code()),
         }
     }
 }
 
-/// Makes ReLU `neuron` of layer `l` the identity, exactly: `x = relu(x) − relu(−x)`, so the
-/// neuron is doubled into `relu(x)` and `relu(−x)` (a negated copy of its row in layer
-/// `l − 1`, placed right after it) and the copy's outgoing weights in layer `l + 1` are the
-/// negated originals. In f32 the next layer's sums are unchanged but for the identity's term:
-/// one of the two terms is ±0 and the other is `w·x` exactly.
-fn linearise(layers: &mut [Layer], l: usize, neuron: usize) {
-    let before = affine_mut(&mut layers[l - 1]);
+/// Makes ReLU `neuron` of `layers = [affine, relu, affine]` the identity, exactly:
+/// `x = relu(x) − relu(−x)`, so the neuron is doubled into `relu(x)` and `relu(−x)` (a negated
+/// copy of its row in the first affine layer, placed right after it) and the copy's outgoing
+/// weights in the second are the negated originals. In f32 the next layer's sums are
+/// unchanged but for the identity's term: one of the two terms is ±0 and the other is `w·x`
+/// exactly.
+fn linearise(layers: &mut [Layer], neuron: usize) {
+    let before = affine_mut(&mut layers[0]);
     let (rows, cols) = (before.weights.rows(), before.weights.cols());
     let mut data = Vec::with_capacity((rows + 1) * cols);
     for r in 0..rows {
@@ -307,9 +316,9 @@ fn linearise(layers: &mut [Layer], l: usize, neuron: usize) {
     }
     before.weights = matrix(rows + 1, cols, data);
     before.bias.insert(neuron + 1, -before.bias[neuron]);
-    widen(&mut layers[l - 1]);
-    widen(&mut layers[l]);
-    let after = affine_mut(&mut layers[l + 1]);
+    widen(&mut layers[0]);
+    widen(&mut layers[1]);
+    let after = affine_mut(&mut layers[2]);
     let (rows, cols) = (after.weights.rows(), after.weights.cols());
     let mut data = Vec::with_capacity(rows * (cols + 1));
     for r in 0..rows {

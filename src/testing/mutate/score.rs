@@ -83,24 +83,24 @@ pub struct Judgement<'a> {
 /// Runs the original and every mutant on the tests (and the reference inputs) and scores.
 pub fn analyse(
     net: &Network,
-    mutants: &[Mutant],
+    mutants: &[Mutant<'_>],
     tests: &TestSuite,
     judgement: Judgement<'_>,
 ) -> MutationAnalysis {
-    let starts: BTreeSet<usize> = mutants.iter().map(|m| m.first_changed).collect();
+    let starts: BTreeSet<usize> = mutants.iter().map(Mutant::first_changed).collect();
     let run = BatchRun::new(net, tests, &starts);
     let reference = judgement.reference.map(|r| BatchRun::new(net, r, &starts));
     let outcomes = parallel_map(mutants, judgement.threads.max(1), |m| {
-        if m.network == *net {
+        if m.is_unchanged() {
             return outcome(m, Status::Equivalent, &[], 0.0);
         }
-        let labels = run.mutant_labels(&m.network, m.first_changed);
+        let labels = run.mutant_labels(m.layers_from_change(), m.first_changed());
         let killers: Vec<usize> = (0..labels.len())
             .filter(|&i| labels[i] != run.labels()[i])
             .collect();
         let disagreement = match &reference {
             Some(r) => {
-                let labels = r.mutant_labels(&m.network, m.first_changed);
+                let labels = r.mutant_labels(m.layers_from_change(), m.first_changed());
                 let differ = labels
                     .iter()
                     .zip(r.labels())
@@ -160,7 +160,7 @@ impl Tally {
     }
 }
 
-fn outcome(m: &Mutant, status: Status, killers: &[usize], disagreement: f64) -> MutantOutcome {
+fn outcome(m: &Mutant<'_>, status: Status, killers: &[usize], disagreement: f64) -> MutantOutcome {
     let Site { layer, neurons } = m.site.clone();
     MutantOutcome {
         id: m.id,

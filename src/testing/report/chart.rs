@@ -44,6 +44,8 @@ pub fn coverage_chart(run: &Run) -> Result<String, ReportError> {
             .configure_mesh()
             .x_desc("time (s)")
             .y_desc("coverage (%)")
+            .label_style(("sans-serif", 14))
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(|e| fail(&e))?;
         let color = RGBColor(31, 119, 180);

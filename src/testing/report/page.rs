@@ -15,7 +15,8 @@ const IMAGE_SIDE_PX: usize = 112;
 
 const STYLE: &str = "body{font-family:sans-serif;margin:2em;color:#222;max-width:1100px}\
 table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 10px;text-align:right}\
-th:first-child,td:first-child{text-align:left}figure.chart{margin:1em 0}figure.chart svg{max-width:100%;height:auto}\
+th:first-child,td:first-child{text-align:left}\
+.charts{display:flex;flex-wrap:wrap;gap:16px}figure.chart{margin:0;width:540px;max-width:100%}figure.chart svg{width:100%;height:auto}\
 .gallery{display:flex;flex-wrap:wrap;gap:12px}.gallery figure{margin:0;text-align:center;font-size:12px}\
 .gallery img{width:112px;height:112px;image-rendering:pixelated;border:1px solid #ccc}\
 .gallery code{display:block;max-width:240px;white-space:pre-wrap;text-align:left;font-size:11px}";
@@ -53,7 +54,7 @@ pub fn render(
             run.seconds().map_or("-".into(), |t| format!("{t:.2}")),
         );
     }
-    html.push_str("</table>\n<h2>Coverage over time</h2>\n");
+    html.push_str("</table>\n<h2>Coverage over time</h2>\n<div class=\"charts\">\n");
     for (i, (run, svg)) in runs.iter().zip(charts).enumerate() {
         let _ = writeln!(
             html,
@@ -62,6 +63,7 @@ pub fn render(
             strip_xml_declaration(svg)
         );
     }
+    html.push_str("</div>\n");
     let _ = writeln!(html, "<h2>Adversarial inputs ({})</h2>", adversarial.len());
     if adversarial.is_empty() {
         html.push_str("<p>None found.</p>\n");
