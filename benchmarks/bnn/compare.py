@@ -51,8 +51,8 @@ def read_box(path):
                 i, v = line[len("(assert (<= X_"):-2].split()
                 hi[int(i)] = float(v)
             elif line.startswith("(and (>= Y_") and label is None:
-                # (and (>= Y_j Y_t)), one per other class
-                label = int(line.split()[2].rstrip(")").split("_")[1])
+                # (and (>= Y_j Y_t)), one per other class j; t is the true label
+                label = int(line.split()[3].rstrip(")").split("_")[1])
     n = len(lo)
     return [lo[i] for i in range(n)], [hi[i] for i in range(n)], label
 
