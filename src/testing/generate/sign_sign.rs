@@ -163,8 +163,8 @@ pub fn generate(gen: &Generator, suite: Suite) -> Result<(Suite, SsStats), Gener
         .max()
         .unwrap_or(0);
     for i in 0..widest {
-        for k in 0..widths.len() - 1 {
-            if i < widths[k] {
+        for (k, width) in widths[..widths.len() - 1].iter().enumerate() {
+            if i < *width {
                 conditions.push((k, i));
             }
         }
