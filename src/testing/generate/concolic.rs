@@ -224,9 +224,11 @@ mod tests {
         assert!(x[0] + x[1] - 1.0 <= -SIGN_MARGIN + 1e-9, "{x:?}");
         let best = (0.4 + SIGN_MARGIN) / 2.0;
         let r = (x[0] - 0.2).abs().max((x[1] - 0.6).abs());
-        // Within the bisection's precision of the least radius (relative to the first).
+        // Within the bisection's precision of the least radius: the first radius (at most
+        // 0.8, the box) halved BISECTION_STEPS times.
+        let precision = 0.8 / f64::from(1u32 << BISECTION_STEPS);
         assert!(
-            r >= best - 1e-9 && r <= best + 0.8 / 64.0 + 1e-9,
+            r >= best - 1e-9 && r <= best + precision + 1e-9,
             "{r} vs {best}"
         );
         // Both positive: x0 - x1 >= m and x0 + x1 >= 1 + m, feasible; then the fixed goal
