@@ -449,7 +449,7 @@ fn cli_errors_name_the_file_and_what_was_expected() {
         (
             "wide.csv",
             "1\n2,3\n",
-            ":2: expected 1 comma-separated values (the network's inputs), got 2",
+            ":2: expected 1 comma-separated values, got 2",
         ),
         (
             "word.csv",
@@ -459,7 +459,7 @@ fn cli_errors_name_the_file_and_what_was_expected() {
         (
             "empty.csv",
             "",
-            ": no tests (expected one input per line, 1 comma-separated numbers)",
+            ": the file has no tests; expected one a line",
         ),
     ];
     for (name, text, expected) in cases {
