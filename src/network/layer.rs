@@ -78,6 +78,15 @@ pub struct Clamp {
 }
 
 impl Layer {
+    /// A layer with a flat output of `width` values, built in memory (tests, generators).
+    pub fn in_memory(kind: LayerKind, width: usize) -> Layer {
+        Layer {
+            kind,
+            output_shape: vec![width],
+            origin: "memory".into(),
+        }
+    }
+
     /// Number of values this layer produces.
     pub fn output_size(&self) -> usize {
         self.output_shape.iter().product()

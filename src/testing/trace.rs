@@ -199,11 +199,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     fn layer(kind: LayerKind, width: usize) -> Layer {
-        Layer {
-            kind,
-            output_shape: vec![width],
-            origin: "test".into(),
-        }
+        Layer::in_memory(kind, width)
     }
 
     fn random_mlp(rng: &mut impl Rng, widths: &[usize]) -> Network {

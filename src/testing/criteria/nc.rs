@@ -36,18 +36,11 @@ impl Criterion for NeuronCoverage {
     }
 
     fn count(&self) -> Count {
-        Count {
-            covered: self.covered.set_count(),
-            total: self.covered.len(),
-        }
+        self.covered.count()
     }
 
     fn uncovered(&self) -> Vec<Objective> {
-        self.covered
-            .clear_neurons()
-            .into_iter()
-            .map(Objective::Neuron)
-            .collect()
+        self.covered.clear_objectives()
     }
 }
 
@@ -98,18 +91,11 @@ impl Criterion for ScaledNeuronCoverage {
     }
 
     fn count(&self) -> Count {
-        Count {
-            covered: self.covered.set_count(),
-            total: self.covered.len(),
-        }
+        self.covered.count()
     }
 
     fn uncovered(&self) -> Vec<Objective> {
-        self.covered
-            .clear_neurons()
-            .into_iter()
-            .map(Objective::Neuron)
-            .collect()
+        self.covered.clear_objectives()
     }
 }
 

@@ -1,6 +1,7 @@
 //! Hidden neurons by layer and index, and one flag per neuron: the state of the per-neuron
 //! criteria.
 
+use super::{Count, Objective};
 use serde::Serialize;
 
 /// A neuron: `index` of layer `layer`, hidden layers numbered from 0 (the output layer, where
@@ -54,6 +55,22 @@ impl NeuronFlags {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// Set flags out of all, as a per-neuron criterion counts its objectives.
+    pub fn count(&self) -> Count {
+        Count {
+            covered: self.set_count(),
+            total: self.len(),
+        }
+    }
+
+    /// The neurons whose flag is clear as objectives, layer by layer.
+    pub fn clear_objectives(&self) -> Vec<Objective> {
+        self.clear_neurons()
+            .into_iter()
+            .map(Objective::Neuron)
+            .collect()
     }
 
     /// The neurons whose flag is clear, layer by layer.

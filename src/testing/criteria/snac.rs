@@ -30,10 +30,7 @@ impl Criterion for StrongNeuronActivationCoverage {
     }
 
     fn count(&self) -> Count {
-        Count {
-            covered: self.upper.set_count(),
-            total: self.upper.len(),
-        }
+        self.upper.count()
     }
 
     fn uncovered(&self) -> Vec<Objective> {

@@ -150,11 +150,7 @@ mod tests {
     use crate::network::{Affine, Layer, Matrix, Precision, Provenance};
 
     fn layer(kind: LayerKind, width: usize) -> Layer {
-        Layer {
-            kind,
-            output_shape: vec![width],
-            origin: "test".into(),
-        }
+        Layer::in_memory(kind, width)
     }
 
     #[test]

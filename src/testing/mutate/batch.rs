@@ -217,11 +217,7 @@ mod tests {
     use rand::{Rng, SeedableRng};
 
     fn layer(kind: LayerKind, width: usize) -> Layer {
-        Layer {
-            kind,
-            output_shape: vec![width],
-            origin: "test".into(),
-        }
+        Layer::in_memory(kind, width)
     }
 
     fn random_affine(rng: &mut impl Rng, rows: usize, cols: usize) -> Layer {
