@@ -293,7 +293,14 @@ impl Context<'_> {
             else {
                 continue;
             };
-            let open = self.lock()?.covered.open(k, i);
+            // Decisions nearest to changing sign first: their LPs succeed most often, and an
+            // input that flips one often flips others.
+            let mut open = self.lock()?.covered.open(k, i);
+            open.sort_by(|a, b| {
+                member.values[k + 1][*a]
+                    .abs()
+                    .total_cmp(&member.values[k + 1][*b].abs())
+            });
             for j in open {
                 if self.gen.out_of_time() {
                     return Ok(());
