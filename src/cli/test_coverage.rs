@@ -195,37 +195,58 @@ pub fn run(args: &CoverageArgs) -> anyhow::Result<()> {
             ),
             (p, _) => p,
         };
-        let (label, count, extra) = if let Some(kind) = name.mcdc() {
-            let pairs = match &mut pairs {
-                Some(p) => &*p,
-                None => pairs.insert(match &args.pairs {
-                    Some(path) => read_pairs(path, trace.tests())?,
-                    None => all_ordered_pairs(trace.tests()),
-                }),
-            };
-            let value = args.options.value_change();
-            let outputs = trace.output.cols();
-            let mut m = Mcdc::new(&trace.hidden_widths(), outputs, kind, value);
-            m.update(&trace, pairs);
-            (m.name(), m.count(), json!({}))
-        } else {
-            let mut c = single_test_criterion(name, &args.options, &trace, profile.as_ref())?;
-            c.update(&trace);
-            let extra = match name {
-                CriterionName::Lsc | CriterionName::Dsc => {
-                    json!({"upper": args.options.sc_upper, "buckets": args.options.sc_buckets})
-                }
-                CriterionName::Nc => json!({"threshold": args.options.nc_threshold}),
-                CriterionName::Kmnc => json!({"k": args.options.kmnc_k}),
-                CriterionName::Tknc => json!({"k": args.options.tknc_k}),
-                _ => json!({}),
-            };
-            (c.name(), c.count(), extra)
+        let pairs: &[(usize, usize)] = match (name.mcdc(), &mut pairs) {
+            (None, _) => &[],
+            (Some(_), Some(p)) => p,
+            (Some(_), None) => pairs.insert(match &args.pairs {
+                Some(path) => read_pairs(path, trace.tests())?,
+                None => all_ordered_pairs(trace.tests()),
+            }),
+        };
+        let (label, count) = measure(name, &args.options, &trace, pairs, profile.as_ref())?;
+        let extra = match name {
+            CriterionName::Lsc | CriterionName::Dsc => {
+                json!({"upper": args.options.sc_upper, "buckets": args.options.sc_buckets})
+            }
+            CriterionName::Nc => json!({"threshold": args.options.nc_threshold}),
+            CriterionName::Kmnc => json!({"k": args.options.kmnc_k}),
+            CriterionName::Tknc => json!({"k": args.options.tknc_k}),
+            _ => json!({}),
         };
         log::debug!("{label}: {:?}", start.elapsed());
         results.push((label, count, extra));
     }
     print_results(args, &trace, pairs.as_deref(), &results)
+}
+
+/// Criterion `name` over every test of `trace` (and, for the MC/DC ones, over `pairs` of its
+/// rows): its name as reported and its count. What `vera test coverage` prints, and what
+/// `vera test generate` reports of the suite it wrote.
+pub(super) fn measure(
+    name: CriterionName,
+    options: &CriterionOptions,
+    trace: &Trace,
+    pairs: &[(usize, usize)],
+    profile: Option<&ProfileSet>,
+) -> anyhow::Result<(&'static str, Count)> {
+    Ok(match name.mcdc() {
+        Some(kind) => {
+            let outputs = trace.output.cols();
+            let mut m = Mcdc::new(
+                &trace.hidden_widths(),
+                outputs,
+                kind,
+                options.value_change(),
+            );
+            m.update(trace, pairs);
+            (m.name(), m.count())
+        }
+        None => {
+            let mut c = single_test_criterion(name, options, trace, profile)?;
+            c.update(trace);
+            (c.name(), c.count())
+        }
+    })
 }
 
 pub(super) fn criterion_label(name: CriterionName) -> String {

@@ -3,7 +3,7 @@
 //! criterion), and write it where it replays bit for bit.
 
 use super::test_coverage::{
-    criterion_label, load_profile, single_test_criterion, CriterionName, CriterionOptions,
+    criterion_label, load_profile, measure, single_test_criterion, CriterionName, CriterionOptions,
 };
 use crate::network::load;
 use crate::testing::criteria::{Count, Mcdc};
@@ -171,7 +171,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         .count()
         .total;
         let suite = Suite::new(seeds.clone(), start, Count { covered: 0, total });
-        let (suite, stats) = sign_sign::generate(&gen, suite)?;
+        let (suite, stats) = sign_sign::generate(&gen, suite, &seeds_trace)?;
         extra = json!({"lp_calls": stats.lp_calls, "lp_rejected": stats.rejected});
         suite
     } else {
@@ -192,14 +192,21 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
             }
         };
         let suite = Suite::new(seeds.clone(), start, target.count());
-        let (suite, _, stats) = fuzz::generate(&gen, suite, target, args.seed)?;
+        let (suite, _, stats) = fuzz::generate(&gen, suite, &seeds_trace, target, args.seed)?;
         extra = json!({"rounds": stats.rounds, "mutants": stats.mutants});
         suite
     };
     bar.finish_and_clear();
     let time_s = start.elapsed().as_secs_f64();
     // The coverage the files give when measured again, as `vera test coverage` measures it.
-    let count = recount(args, &net, &suite, profile.as_ref())?;
+    let trace = Trace::run(&net, &suite.tests)?;
+    let (_, count) = measure(
+        args.criterion,
+        &args.options,
+        &trace,
+        &suite.pairs,
+        profile.as_ref(),
+    )?;
     let report = json!({
         "criterion": criterion_label(args.criterion),
         "method": format!("{method:?}").to_lowercase(),
@@ -228,34 +235,6 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         args.out.display()
     );
     Ok(())
-}
-
-/// The criterion measured afresh on the whole suite (one batched float32 trace, the pairs for
-/// pair criteria), as `vera test coverage` would on the files written.
-fn recount(
-    args: &GenerateArgs,
-    net: &crate::network::Network,
-    suite: &Suite,
-    profile: Option<&super::test_coverage::ProfileSet>,
-) -> anyhow::Result<Count> {
-    let trace = Trace::run(net, &suite.tests)?;
-    Ok(match args.criterion.mcdc() {
-        Some(kind) => {
-            let mut m = Mcdc::new(
-                &trace.hidden_widths(),
-                trace.output.cols(),
-                kind,
-                args.options.value_change(),
-            );
-            m.update(&trace, &suite.pairs);
-            m.count()
-        }
-        None => {
-            let mut c = single_test_criterion(args.criterion, &args.options, &trace, profile)?;
-            c.update(&trace);
-            c.count()
-        }
-    })
 }
 
 /// Writes the suite into `out` through a sibling temporary directory renamed at the end, so

@@ -38,21 +38,22 @@ pub struct FuzzStats {
     pub mutants: usize,
 }
 
-/// Grows `suite` (the seeds, whose coverage `target` already holds) by fuzzing.
+/// Grows `suite` (the seeds, whose coverage `target` already holds, and whose trace is
+/// `seeds`) by fuzzing.
 pub fn generate(
     gen: &Generator,
     mut suite: Suite,
+    seeds: &Trace,
     mut target: Target,
     seed: u64,
 ) -> Result<(Suite, Target, FuzzStats), GenerateError> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let seeds = suite.tests.rows();
-    if seeds == 0 {
+    if suite.tests.rows() == 0 {
         return Err(GenerateError::NoSeeds);
     }
-    let labels = Trace::run(gen.net, &suite.tests)?.predictions();
+    let labels = seeds.predictions();
     // Each queued row, and the seed it descends from.
-    let mut queue: Vec<(usize, usize)> = (0..seeds).map(|s| (s, s)).collect();
+    let mut queue: Vec<(usize, usize)> = (0..suite.tests.rows()).map(|s| (s, s)).collect();
     let mut stats = FuzzStats::default();
     let n = gen.net.num_inputs();
     while !gen.out_of_time() {

@@ -126,12 +126,16 @@ struct Shared {
 /// covered, the conditions are exhausted or the budget ends. The first test of a pair is a
 /// seed or a test generated before: generated tests lie on the margins of the signs their
 /// LP fixed, which makes them near neighbours for the objectives of later layers.
-pub fn generate(gen: &Generator, suite: Suite) -> Result<(Suite, SsStats), GenerateError> {
+/// `trace` is the seeds' trace.
+pub fn generate(
+    gen: &Generator,
+    suite: Suite,
+    trace: &Trace,
+) -> Result<(Suite, SsStats), GenerateError> {
     let net = gen.net;
-    let seeds = suite.tests.clone();
-    let trace = Trace::run(net, &seeds)?;
+    let seeds = &suite.tests;
     let pool: Vec<Member> = (0..seeds.rows())
-        .map(|t| Member::of(net, &trace, t, seeds.row(t)))
+        .map(|t| Member::of(net, trace, t, seeds.row(t)))
         .collect::<Result<_, _>>()?;
     let mut widths = trace.hidden_widths();
     widths.push(trace.output.cols());
@@ -333,9 +337,10 @@ impl Context<'_> {
         )?;
         let trace = Trace::run(self.gen.net, &pair)?;
         let second = Member::of(self.gen.net, &trace, 1, &x32)?;
-        let o32 = ss_objectives(&trace_signs(&trace, 0), &second.signs32);
+        let first32 = trace_signs(&trace, 0);
+        let o32 = ss_objectives(&first32, &second.signs32);
         let o64 = ss_objectives(&first.signs64, &second.signs64);
-        let same_first = trace_signs(&trace, 0) == first.signs32;
+        let same_first = first32 == first.signs32;
         let mut shared = self.lock()?;
         if o32.is_empty() || o32 != o64 || !same_first {
             shared.rejected += 1;
