@@ -3,10 +3,13 @@
 //! seed's signs below layer `k` and in layer `k` except `i`, which flips; each decision `j` of
 //! layer `k + 1` still uncovered is one more bound on that LP (its sign flipped). Seeds are
 //! tried nearest first (smallest `|u_i|`), at most [`MAX_SEEDS_PER_CONDITION`] per condition.
+//! Every condition is swept once with LPs capped at [`MAX_PIVOTS`], then the ones left open
+//! again with [`RETRY_MAX_PIVOTS`]: most objectives are easy from some seed, and the capped
+//! checks that fail are mostly ones the simplex would never refute.
 //! Every pair is confirmed by execution in float32 (batched, as `vera test coverage` computes)
 //! and in f64, and kept only if both cover the same objectives.
 
-use super::concolic::{RegionLp, SignGoal};
+use super::concolic::{RegionLp, SignGoal, MAX_PIVOTS, RETRY_MAX_PIVOTS};
 use super::linear_region::region_maps;
 use super::suite::Suite;
 use super::{GenerateError, Generator};
@@ -160,6 +163,8 @@ pub fn generate(
     }
     suite.record(covered.count);
     // Conditions of every layer pair in turn, so that each layer pair advances from the start.
+    // Two sweeps: the first with a low pivot limit, then the conditions left open again with
+    // a higher one, from a pool that has grown meanwhile.
     let mut conditions: Vec<(usize, usize)> = Vec::new();
     let widest = widths[..widths.len() - 1]
         .iter()
@@ -190,13 +195,18 @@ pub fn generate(
             .map(|_| {
                 s.spawn(|| loop {
                     let c = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(k, i)) = conditions.get(c) else {
+                    let Some(&(k, i)) = conditions.get(c % conditions.len().max(1)) else {
                         return Ok(());
                     };
-                    if gen.out_of_time() {
+                    if c >= 2 * conditions.len() || gen.out_of_time() {
                         return Ok(());
                     }
-                    context.condition(k, i)?;
+                    let max_pivots = if c < conditions.len() {
+                        MAX_PIVOTS
+                    } else {
+                        RETRY_MAX_PIVOTS
+                    };
+                    context.condition(k, i, max_pivots)?;
                 })
             })
             .collect();
@@ -249,12 +259,52 @@ impl Context<'_> {
 
     /// Works on condition `i` of layer `k` until its decisions are covered or its nearest
     /// tests are spent.
-    fn condition(&self, k: usize, i: usize) -> Result<(), GenerateError> {
+    /// `max_pivots` bounds each first check (see [`RegionLp::solve`]).
+    fn condition(&self, k: usize, i: usize, max_pivots: u64) -> Result<(), GenerateError> {
+        let started = std::time::Instant::now();
+        let (count, calls) = {
+            let shared = self.lock()?;
+            (shared.covered.count, shared.lp_calls)
+        };
+        let result = self.condition_tries(k, i, max_pivots);
+        let shared = self.lock()?;
+        log::debug!(
+            "sign-sign: condition ({k}, {i}), {max_pivots} pivots: {} LP calls, {} new, {} open, {:?}",
+            shared.lp_calls - calls,
+            shared.covered.count - count,
+            shared.covered.open(k, i).len(),
+            started.elapsed()
+        );
+        result
+    }
+
+    fn condition_tries(&self, k: usize, i: usize, max_pivots: u64) -> Result<(), GenerateError> {
         let order: Vec<(usize, Member)> = {
             let shared = self.lock()?;
+            let open = shared.covered.open(k, i);
+            if open.is_empty() {
+                return Ok(());
+            }
             let mut order: Vec<usize> = (0..shared.pool.len()).collect();
-            let closeness = |t: usize| shared.pool[t].values[k][i].abs();
-            order.sort_by(|a, b| closeness(*a).total_cmp(&closeness(*b)));
+            // Near the condition's sign change; when trying again, near some open decision's
+            // too (first the seeds that are near the condition alone have been tried).
+            let retry = max_pivots > MAX_PIVOTS;
+            let closeness: Vec<f32> = shared
+                .pool
+                .iter()
+                .map(|m| {
+                    let v = &m.values;
+                    let decision = if retry {
+                        open.iter()
+                            .map(|j| v[k + 1][*j].abs())
+                            .fold(f32::MAX, f32::min)
+                    } else {
+                        0.0
+                    };
+                    v[k][i].abs() + decision
+                })
+                .collect();
+            order.sort_by(|a, b| closeness[*a].total_cmp(&closeness[*b]));
             order
                 .into_iter()
                 .take(MAX_SEEDS_PER_CONDITION)
@@ -318,7 +368,7 @@ impl Context<'_> {
                     neuron: j,
                     positive: !signs[k + 1][j],
                 };
-                let found = lp.solve(&[goal]);
+                let found = lp.solve(&[goal], max_pivots);
                 self.lock()?.lp_calls += 1;
                 if let Some(x) = found {
                     self.confirm(s, &member, &x)?;
