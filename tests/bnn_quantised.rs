@@ -169,9 +169,70 @@ fn enumeration_agrees_with_the_grid_oracle() {
     for threads in [1, 3] {
         agree_with_grid_oracle(&sat(SatOptions {
             threads,
+            sat_first_up_to_clauses: 0,
             ..SatOptions::default()
         }));
     }
+}
+
+/// A box of the committed sparse EEV model around held-out digit 9 (label 3) at 2 pixel
+/// levels leaves 19 inputs free, 2^19 patterns: by default the small CNF goes to varisat
+/// (with a checked proof), and with `--sat-first-up-to 0` the patterns are enumerated; both
+/// give the same verdict.
+#[test]
+fn a_small_cnf_is_solved_rather_than_enumerated() {
+    let center = std::fs::read_to_string(repo("benchmarks/bnn/centers/digit9.txt")).unwrap();
+    let x: Vec<f64> = center
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(x.len(), 784);
+    let (label, eps) = (3, 2.0 / 255.0);
+    let mut text = String::new();
+    for i in 0..784 {
+        text += &format!("(declare-const X_{i} Real)\n");
+    }
+    for j in 0..10 {
+        text += &format!("(declare-const Y_{j} Real)\n");
+    }
+    for (i, v) in x.iter().enumerate() {
+        text += &format!("(assert (>= X_{i} {}))\n", (v - eps).max(0.0));
+        text += &format!("(assert (<= X_{i} {}))\n", (v + eps).min(1.0));
+    }
+    text += "(assert (or\n";
+    for j in (0..10).filter(|j| *j != label) {
+        text += &format!("  (and (>= Y_{j} Y_{label}))\n");
+    }
+    text += "))\n";
+    let dir = tempfile::tempdir().unwrap();
+    let prop = dir.path().join("digit9_eps2.vnnlib");
+    std::fs::write(&prop, text).unwrap();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "verify",
+            "benchmarks/bnn/models/eev_mlp_sparse.onnx",
+            prop.to_str().unwrap(),
+            "--engine",
+            "sat",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        let out = common::vera(&args);
+        let j: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        j
+    };
+    let solved = run(&[]);
+    let enumerated = run(&["--sat-first-up-to", "0"]);
+    assert_eq!(solved["verdict"], enumerated["verdict"]);
+    assert_eq!(enumerated["sat"]["enumerated"], 1, "{enumerated}");
+    assert_eq!(enumerated["sat"]["free_inputs"], 19, "{enumerated}");
+    assert_eq!(solved["sat"]["enumerated"], 0, "{solved}");
+    if solved["verdict"] == "holds" {
+        assert_eq!(solved["sat"]["proofs_checked_by_vera"], 1, "{solved}");
+    }
+    let clauses = solved["sat"]["clauses"].as_u64().unwrap();
+    assert!(clauses > 0 && clauses <= 50_000, "{solved}");
 }
 
 #[test]

@@ -84,6 +84,7 @@ fn enumeration_agrees_with_exhaustive_enumeration() {
     for threads in [1, 3] {
         let options = SatOptions {
             threads,
+            sat_first_up_to_clauses: 0,
             ..SatOptions::default()
         };
         agree_with_oracle(&options, false);

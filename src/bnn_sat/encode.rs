@@ -279,6 +279,18 @@ impl Encoding {
         region: &InputBox,
         unsafe_: &[&OutputConjunction],
     ) -> Result<Encoding, Unsupported> {
+        Encoding::within(bnn, region, unsafe_, usize::MAX)?
+            .ok_or_else(|| Unsupported("internal error: an encoding without a size limit".into()))
+    }
+
+    /// As [`Encoding::new`], but gives up (`None`) as soon as the hidden layers alone take
+    /// more than `max_clauses` clauses: the cheap way to ask whether a query's CNF is small.
+    pub fn within(
+        bnn: &Bnn,
+        region: &InputBox,
+        unsafe_: &[&OutputConjunction],
+        max_clauses: usize,
+    ) -> Result<Option<Encoding>, Unsupported> {
         if bnn.precision != Precision::F32 {
             return Err(Unsupported(
                 "the SAT engine reads float32 binarised networks only".into(),
@@ -304,6 +316,9 @@ impl Encoding {
             let mut next = Vec::with_capacity(layer.len());
             for n in layer {
                 let bit = enc.neuron(&n.sum, n.rule, &bits)?;
+                if enc.formula.len() > max_clauses {
+                    return Ok(None);
+                }
                 enc.size.hidden_neurons += 1;
                 if matches!(bit, Bit::Const(_)) {
                     enc.size.fixed_neurons += 1;
@@ -336,7 +351,7 @@ impl Encoding {
                 enc.guard = None;
             }
         }
-        Ok(enc)
+        Ok(Some(enc))
     }
 
     /// One atom over at most two logits.

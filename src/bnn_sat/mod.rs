@@ -34,6 +34,10 @@ pub struct SatOptions {
     /// one bit per input) are enumerated instead of solved (at most [`MAX_FREE`]; 0 sends
     /// every query with a free input to the SAT solver).
     pub enumerate_up_to: usize,
+    /// A query with more than 2^[`SAT_FIRST_ABOVE`] patterns that would be enumerated is
+    /// first encoded, and goes to the SAT solver when its CNF has at most this many clauses
+    /// (0: always enumerate).
+    pub sat_first_up_to_clauses: usize,
     /// Threads for the enumeration.
     pub threads: usize,
 }
@@ -44,10 +48,23 @@ impl Default for SatOptions {
             solver: SatSolver::Varisat,
             keep_proofs: false,
             enumerate_up_to: DEFAULT_ENUMERATE_UP_TO,
+            sat_first_up_to_clauses: DEFAULT_SAT_FIRST_UP_TO_CLAUSES,
             threads: 1,
         }
     }
 }
+
+/// Patterns (as a power of 2) above which an enumerable query is first tried as CNF (see
+/// [`SatOptions::sat_first_up_to_clauses`]); up to 2^16 patterns enumeration takes well under
+/// half a second on the benchmark networks.
+pub const SAT_FIRST_ABOVE: usize = 16;
+
+/// The CNF size up to which an enumerable query goes to the SAT solver by default. Measured
+/// on benchmarks/bnn: a box of the sparse EEV model leaving 19 inputs free took 3.9 s to
+/// enumerate (2^19 patterns) and 0.12 s in varisat; the boxes of the Narodytska network give
+/// CNFs of hundreds of thousands of clauses even with one free input (interval propagation
+/// leaves most of its last hidden layers unfixed), which varisat does not settle in seconds.
+pub const DEFAULT_SAT_FIRST_UP_TO_CLAUSES: usize = 50_000;
 
 /// Free inputs up to which a query is enumerated by default. Measured on benchmarks/bnn's
 /// Narodytska network (784-200-100-100-100-10) on 2 cores: 2^18 patterns take about 1.6 s,
@@ -257,7 +274,26 @@ pub fn decide(
                 return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))
             }
         };
-        if enumerable(&ins, options) {
+        // A small CNF is decided by the SAT solver even when the box could be enumerated.
+        let mut small = None;
+        if enumerable(&ins, options)
+            && ins.patterns() > 1u64 << SAT_FIRST_ABOVE
+            && options.sat_first_up_to_clauses > 0
+            && q.inputs.constraints.is_empty()
+        {
+            match Encoding::within(
+                bnn,
+                &q.inputs.bounds,
+                &q.unsafe_outputs,
+                options.sat_first_up_to_clauses,
+            ) {
+                Ok(e) => small = e,
+                Err(Unsupported(why)) => {
+                    return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))
+                }
+            }
+        }
+        if small.is_none() && enumerable(&ins, options) {
             report.queries += 1;
             report.size.free_inputs += ins.free();
             match by_enumeration(net, property, bnn, &ins, &q, budget, options.threads)? {
@@ -269,7 +305,7 @@ pub fn decide(
                 (verdict, _) => return Ok(SatReport::with(verdict)),
             }
         }
-        let enc = match encode_query(bnn, &q) {
+        let enc = match small.map_or_else(|| encode_query(bnn, &q), Ok) {
             Ok(e) => e,
             Err(Unsupported(why)) => {
                 return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))

@@ -1,6 +1,8 @@
 //! `vera verify`: decide a VNN-LIB property on a network, with a replayed witness when violated.
 
-use crate::bnn_sat::{SatOptions, SatSolver, DEFAULT_ENUMERATE_UP_TO, MAX_FREE};
+use crate::bnn_sat::{
+    SatOptions, SatSolver, DEFAULT_ENUMERATE_UP_TO, DEFAULT_SAT_FIRST_UP_TO_CLAUSES, MAX_FREE,
+};
 use crate::dpllt::DplltEngine;
 use crate::engine::Budget;
 use crate::network::load;
@@ -80,6 +82,11 @@ pub struct EngineArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_ENUMERATE_UP_TO,
           value_parser = enumerate_limit)]
     pub enumerate_up_to: usize,
+    /// Binarised networks: a query that would be enumerated over more than 2^16 patterns is
+    /// first encoded, and decided by SAT instead when its CNF has at most this many clauses
+    /// (0: always enumerate).
+    #[arg(long, value_name = "CLAUSES", default_value_t = DEFAULT_SAT_FIRST_UP_TO_CLAUSES)]
+    pub sat_first_up_to: usize,
 }
 
 fn enumerate_limit(s: &str) -> Result<usize, String> {
@@ -97,6 +104,7 @@ impl Default for EngineArgs {
             seed: 0,
             sat_solver: SatSolver::Varisat,
             enumerate_up_to: DEFAULT_ENUMERATE_UP_TO,
+            sat_first_up_to: DEFAULT_SAT_FIRST_UP_TO_CLAUSES,
         }
     }
 }
@@ -115,6 +123,7 @@ impl EngineArgs {
             solver: self.sat_solver,
             keep_proofs,
             enumerate_up_to: self.enumerate_up_to,
+            sat_first_up_to_clauses: self.sat_first_up_to,
             threads: self.threads(),
         }
     }
