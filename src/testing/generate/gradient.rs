@@ -253,7 +253,7 @@ pub fn generate(
         let rows: Vec<Vec<f32>> = ascents.iter().flat_map(|a| a.rows.clone()).collect();
         let starts_of: Vec<usize> = ascents
             .iter()
-            .flat_map(|a| std::iter::repeat(a.start).take(a.rows.len()))
+            .flat_map(|a| std::iter::repeat_n(a.start, a.rows.len()))
             .collect();
         for a in &ascents {
             stats.attempts += 1;
