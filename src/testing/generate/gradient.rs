@@ -28,7 +28,7 @@ pub const FIRST_STEP: f64 = 1.0 / 16.0;
 pub const MIN_STEP: f64 = 1.0 / 1024.0;
 /// Start points tried per objective (the suite's tests with the largest objective value,
 /// best first) before it is given up.
-pub const MAX_STARTS: usize = 3;
+pub const MAX_STARTS: usize = 10;
 /// The surrogate ReLU slope used when the true gradient is zero (every path to the input
 /// passes an inactive ReLU): see [`crate::falsify::backward_surrogate`].
 pub const SURROGATE_LEAK: f64 = 0.1;
