@@ -1,7 +1,9 @@
 //! `vera test generate` end to end on generated networks: every sign-sign pair it writes
 //! covers what the report claims when measured again in float32 (`vera test coverage`) and,
-//! by code written here, in f64; fuzzing's report agrees with `vera test coverage` too; the
-//! suite starts with the seeds bit for bit; bad arguments give clear errors.
+//! by code written here, in f64; fuzzing's and gradient search's reports agree with `vera test
+//! coverage` too; gradient search covers a neuron that only a corner of the input box
+//! activates, which fuzzing misses; the suite starts with the seeds bit for bit; bad arguments
+//! give clear errors.
 
 mod common;
 
@@ -193,6 +195,8 @@ fn fuzzing_grows_coverage_and_its_report_replays() {
             seeds_path.to_str().unwrap(),
             "--budget",
             "1",
+            "--method",
+            "fuzz",
             "--out",
             out.to_str().unwrap(),
         ]);
@@ -270,4 +274,210 @@ fn bad_arguments_give_clear_errors() {
     let e = run(&seeds_path, &fresh, &["--method", "concolic"]);
     assert!(e.contains("concolic generates for ss only"), "{e}");
     assert!(!fresh.exists(), "nothing is written on an error");
+}
+
+/// A 20-input network whose hidden neuron 0, `u = Σ x - 19.9`, is positive only in a corner of
+/// `[0, 1]^20` of volume `0.1^20 / 20!`; neurons 1 and 2 are `x0 - 0.5` and `0.5 - x1`.
+fn corner_net(dir: &Path) -> PathBuf {
+    let n = 20;
+    let mut w1 = vec![1.0f32; n];
+    w1.extend((0..n).map(|i| if i == 0 { 1.0 } else { 0.0 }));
+    w1.extend((0..n).map(|i| if i == 1 { -1.0 } else { 0.0 }));
+    let w2 = vec![1.0, -1.0, 0.5, -1.0, 1.0, 0.25];
+    let text = nnet_text(
+        &[n, 3, 2],
+        &[w1, w2],
+        &[vec![-19.9, -0.5, 0.5], vec![0.0, 0.1]],
+    );
+    let path = dir.join("corner.nnet");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Runs `vera test generate` on `net` with `criterion`, `method` and `extra` arguments.
+fn generate_with(
+    net: &Path,
+    seeds: &Path,
+    out: &Path,
+    criterion: &str,
+    method: &str,
+    budget: &str,
+    extra: &[&str],
+) -> Value {
+    let mut args = vec![
+        "test",
+        "generate",
+        net.to_str().unwrap(),
+        "--criterion",
+        criterion,
+        "--seeds",
+        seeds.to_str().unwrap(),
+        "--budget",
+        budget,
+        "--method",
+        method,
+        "--threads",
+        "2",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    generate(&args)
+}
+
+/// `vera test coverage`'s count of `criterion` on `out`'s tests.csv.
+fn recount(net: &Path, out: &Path, criterion: &str, extra: &[&str]) -> Value {
+    let tests = out.join("tests.csv");
+    let mut args = vec![
+        "test",
+        "coverage",
+        net.to_str().unwrap(),
+        "--tests",
+        tests.to_str().unwrap(),
+        "--criteria",
+        criterion,
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let j: Value = serde_json::from_slice(&vera(&args).stdout).unwrap();
+    j["criteria"][criterion]["covered"].clone()
+}
+
+#[test]
+fn gradient_search_covers_a_corner_neuron_that_fuzzing_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = corner_net(dir.path());
+    let (seeds_path, seed_rows) = seeds(dir.path(), 5, 20, 6);
+    let fuzz = generate_with(
+        &net,
+        &seeds_path,
+        &dir.path().join("fuzz"),
+        "nc",
+        "fuzz",
+        "1",
+        &[],
+    );
+    assert_eq!(fuzz["total"], 3);
+    assert!(fuzz["covered"].as_u64() < Some(3), "fuzzing: {fuzz}");
+    for method in ["gradient", "auto"] {
+        let out = dir.path().join(method);
+        let report = generate_with(&net, &seeds_path, &out, "nc", method, "20", &[]);
+        let label = if method == "auto" {
+            "gradient+fuzz"
+        } else {
+            method
+        };
+        assert_eq!(report["method"], label);
+        assert_eq!(report["covered"], 3, "{method}: {report}");
+        // It stops when everything is covered, long before the budget.
+        assert!(report["time_s"].as_f64() < Some(5.0), "{report}");
+        assert!(report["stats"]["reached"].as_u64() >= Some(1), "{report}");
+        assert_eq!(recount(&net, &out, "nc", &[]), report["covered"]);
+        let tests = read_rows(&out.join("tests.csv"));
+        assert_eq!(&tests[..seed_rows.len()], &seed_rows[..]);
+        assert!(tests.iter().flatten().all(|v| (0.0..=1.0).contains(v)));
+        assert!(tests.iter().any(|t| t.iter().sum::<f32>() > 19.9));
+    }
+}
+
+#[test]
+fn gradient_reports_replay_for_every_neuron_criterion() {
+    let dir = tempfile::tempdir().unwrap();
+    let sizes = [6, 8, 7, 3];
+    let net = random_net(dir.path(), &sizes, 5);
+    // Four random inputs profile the ranges; the first alone is the seed.
+    let (profile_path, rows) = seeds(dir.path(), 4, sizes[0], 8);
+    let profile = profile_path.to_str().unwrap();
+    let seeds_path = dir.path().join("one-seed.csv");
+    std::fs::write(&seeds_path, rows_text(&rows[..1])).unwrap();
+    let cases: [(&str, &[&str]); 6] = [
+        ("nc", &[]),
+        ("nc", &["--nc-threshold", "0.6"]),
+        ("kmnc", &["--profile", profile, "--kmnc-k", "4"]),
+        ("nbc", &["--profile", profile]),
+        ("snac", &["--profile", profile]),
+        ("tknc", &["--tknc-k", "2"]),
+    ];
+    for (case, (criterion, extra)) in cases.iter().enumerate() {
+        let out = dir.path().join(format!("out{case}"));
+        let report = generate_with(&net, &seeds_path, &out, criterion, "gradient", "2", extra);
+        assert_eq!(report["method"], "gradient");
+        assert_eq!(
+            recount(&net, &out, criterion, extra),
+            report["covered"],
+            "{criterion} {extra:?}: {report}"
+        );
+        let history = report["history"].as_array().unwrap();
+        assert!(
+            report["covered"].as_u64() > history[0]["covered"].as_u64(),
+            "{criterion} {extra:?}: gradient search covered nothing new: {report}"
+        );
+        assert_eq!(
+            report["stats"]["kept"].as_u64(),
+            Some(report["tests"].as_u64().unwrap() - 1),
+            "{report}"
+        );
+    }
+}
+
+#[test]
+fn gradient_search_refuses_criteria_it_has_no_objective_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let net = random_net(dir.path(), &[3, 4, 2], 1);
+    let (seeds_path, _) = seeds(dir.path(), 2, 3, 2);
+    let profile = seeds_path.to_str().unwrap();
+    for (criterion, hint) in [
+        ("ss", "concolic or fuzz"),
+        ("vv", "fuzz"),
+        ("lsc", "fuzz"),
+        ("dsc", "fuzz"),
+    ] {
+        let out = dir.path().join(criterion);
+        let o = vera(&[
+            "test",
+            "generate",
+            net.to_str().unwrap(),
+            "--criterion",
+            criterion,
+            "--seeds",
+            profile,
+            "--budget",
+            "1",
+            "--method",
+            "gradient",
+            "--profile",
+            profile,
+            "--sc-upper",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(1), "{criterion}");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            e.contains("--method gradient generates for the single-test neuron criteria")
+                && e.contains(&format!("use --method {hint} for {criterion}")),
+            "{criterion}: {e}"
+        );
+        assert!(!out.exists());
+    }
+    // NBC without a profile set says what is missing.
+    let out = dir.path().join("nbc");
+    let o = vera(&[
+        "test",
+        "generate",
+        net.to_str().unwrap(),
+        "--criterion",
+        "nbc",
+        "--seeds",
+        profile,
+        "--budget",
+        "1",
+        "--method",
+        "gradient",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--profile"));
 }

@@ -7,7 +7,9 @@ size, its adversarial tests and the time, next to DeepConcolic's published MNIST
 Usage:
   benchmarks/testing/generate.py [--model mnist_67_22_63] [--budget 60]
                                  [--criteria ss,nc,kmnc,nbc,snac,tknc] [--threads 2]
-Needs data/ (train_mlps.py --data --no-train) and target/release/vera.
+                                 [--method auto|concolic|gradient|fuzz]
+Needs data/ (train_mlps.py --data --no-train) and target/release/vera (or the binary in the
+environment variable VERA).
 """
 import argparse
 import json
@@ -18,7 +20,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-VERA = os.path.join(ROOT, "target", "release", "vera")
+VERA = os.environ.get("VERA", os.path.join(ROOT, "target", "release", "vera"))
 DATA = os.path.join(HERE, "data")
 # DeepConcolic (Sun et al., ASE 2018), MNIST, as the issue quotes them.
 PUBLISHED = {"nc": 97.89, "ss": 94.10, "nbc": 60.74}
@@ -48,6 +50,7 @@ def main():
     ap.add_argument("--budget", type=float, default=60)
     ap.add_argument("--criteria", default="ss,nc,kmnc,nbc,snac,tknc")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--method", default="auto")
     args = ap.parse_args()
     model = os.path.join(HERE, "models", f"{args.model}.onnx")
     seeds = os.path.join(DATA, "seeds100.csv")
@@ -58,7 +61,8 @@ def main():
             base = coverage(model, test1000, c)
             out = os.path.join(tmp, c)
             cmd = [VERA, "test", "generate", model, "--criterion", c, "--seeds", seeds,
-                   "--budget", str(args.budget), "--out", out, "--threads", str(args.threads)]
+                   "--budget", str(args.budget), "--out", out, "--threads", str(args.threads),
+                   "--method", args.method]
             cmd += profile_args(c)
             p = subprocess.run(cmd, capture_output=True, text=True)
             if p.returncode != 0:
@@ -67,7 +71,7 @@ def main():
             rows.append((c, base, r))
             print(f"{c}: {r['covered']}/{r['total']} in {r['time_s']:.1f} s", file=sys.stderr)
     print(f"\n{args.model}, seeds: 100 held-out digits, budget {args.budget:g} s, "
-          f"{args.threads} threads\n")
+          f"{args.threads} threads, --method {args.method}\n")
     print("| criterion | 1,000 test digits | generated suite | tests | adversarial | method | time s | DeepConcolic |")
     print("|---|---|---|---|---|---|---|---|")
     for c, (bc, bt), r in rows:

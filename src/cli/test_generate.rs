@@ -1,13 +1,15 @@
 //! `vera test generate`: grow a test suite from seeds until a coverage criterion is met or the
-//! budget ends (concolic LPs for sign-sign MC/DC, coverage-guided fuzzing for every
-//! criterion), and write it where it replays bit for bit.
+//! budget ends (concolic LPs for sign-sign MC/DC, gradient search for the single-test neuron
+//! criteria, coverage-guided fuzzing for every criterion), and write it where it replays bit
+//! for bit.
 
 use super::test_coverage::{
     criterion_label, load_profile, measure, single_test_criterion, CriterionName, CriterionOptions,
+    ProfileSet,
 };
 use crate::network::load;
-use crate::testing::criteria::{Count, Mcdc};
-use crate::testing::generate::{fuzz, sign_sign, Generator, Suite};
+use crate::testing::criteria::{Count, Mcdc, Profile};
+use crate::testing::generate::{fuzz, gradient, sign_sign, Generator, Suite};
 use crate::testing::tests_file::{format_tests, read_tests};
 use crate::testing::{Batch, Trace};
 use anyhow::{bail, Context};
@@ -41,11 +43,13 @@ pub struct GenerateArgs {
     /// The directory to write; it must not exist or be empty.
     #[arg(long)]
     pub out: PathBuf,
-    /// Worker threads (concolic generation; default: every core).
+    /// Worker threads (concolic and gradient generation; default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// How to generate: concolic (ss only: LPs on vera's simplex) or fuzz (every criterion);
-    /// auto picks concolic for ss and fuzz otherwise.
+    /// How to generate: concolic (ss only: LPs on vera's simplex), gradient (nc, kmnc, nbc,
+    /// snac, tknc: DeepXplore-style ascent) or fuzz (every criterion); auto picks concolic for
+    /// ss, gradient then fuzz for the remaining budget for nc, kmnc, nbc, snac and tknc, and
+    /// fuzz otherwise.
     #[arg(long, value_enum, default_value_t = Method::Auto)]
     pub method: Method,
     /// The valid range of every input, `LO,HI` (default 0,1: pixels); tests never leave it.
@@ -63,7 +67,67 @@ pub struct GenerateArgs {
 pub enum Method {
     Auto,
     Concolic,
+    Gradient,
     Fuzz,
+    /// Gradient search, then fuzzing for the budget left (what auto does for the single-test
+    /// neuron criteria).
+    #[value(skip)]
+    GradientFuzz,
+}
+
+impl Method {
+    /// The name report.json gives the method.
+    fn label(self) -> &'static str {
+        match self {
+            Method::Auto => "auto",
+            Method::Concolic => "concolic",
+            Method::Gradient => "gradient",
+            Method::Fuzz => "fuzz",
+            Method::GradientFuzz => "gradient+fuzz",
+        }
+    }
+}
+
+/// Whether gradient search has objectives for `c`: the single-test neuron criteria.
+fn gradient_fits(c: CriterionName) -> bool {
+    matches!(
+        c,
+        CriterionName::Nc
+            | CriterionName::Kmnc
+            | CriterionName::Nbc
+            | CriterionName::Snac
+            | CriterionName::Tknc
+    )
+}
+
+/// What gradient search aims at for criterion `c` (one of [`gradient_fits`]).
+fn gradient_aim(
+    c: CriterionName,
+    options: &CriterionOptions,
+    profile: Option<&ProfileSet>,
+) -> anyhow::Result<gradient::Aim> {
+    let ranges = || -> anyhow::Result<Profile> {
+        let p = profile.context("a profile set is needed (--profile)")?;
+        Ok(Profile::from_trace(&p.trace)?)
+    };
+    Ok(match c {
+        CriterionName::Nc => match options.nc_threshold {
+            Some(threshold) => gradient::Aim::ScaledNc { threshold },
+            None => gradient::Aim::Nc,
+        },
+        CriterionName::Kmnc => gradient::Aim::Kmnc {
+            profile: ranges()?,
+            k: options.kmnc_k as usize,
+        },
+        CriterionName::Nbc | CriterionName::Snac => gradient::Aim::Boundary { profile: ranges()? },
+        CriterionName::Tknc => gradient::Aim::TopK {
+            k: options.tknc_k as usize,
+        },
+        _ => bail!(
+            "--method gradient covers nc, kmnc, nbc, snac and tknc, not {}",
+            criterion_label(c)
+        ),
+    })
 }
 
 fn parse_clip(s: &str) -> Result<(f64, f64), String> {
@@ -89,16 +153,27 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     if !(args.budget >= 0.0 && args.budget.is_finite()) {
         bail!("--budget must be a number of seconds, got {}", args.budget);
     }
-    let method = match (args.method, args.criterion) {
-        (Method::Auto, CriterionName::Ss) | (Method::Concolic, CriterionName::Ss) => {
-            Method::Concolic
-        }
-        (Method::Concolic, c) => bail!(
-            "--method concolic generates for ss only; use --method fuzz for {}",
+    let method =
+        match (args.method, args.criterion) {
+            (Method::Auto, CriterionName::Ss) | (Method::Concolic, CriterionName::Ss) => {
+                Method::Concolic
+            }
+            (Method::Concolic, c) => bail!(
+                "--method concolic generates for ss only; use --method fuzz for {}",
+                criterion_label(c)
+            ),
+            (Method::Gradient, c) if !gradient_fits(c) => {
+                bail!(
+            "--method gradient generates for the single-test neuron criteria nc, kmnc, nbc, \
+             snac and tknc only; use --method {} for {}",
+            if c == CriterionName::Ss { "concolic or fuzz" } else { "fuzz" },
             criterion_label(c)
-        ),
-        _ => Method::Fuzz,
-    };
+        )
+            }
+            (Method::Gradient, _) => Method::Gradient,
+            (Method::Auto, c) if gradient_fits(c) => Method::GradientFuzz,
+            _ => Method::Fuzz,
+        };
     if args.out.exists()
         && std::fs::read_dir(&args.out)
             .map(|mut d| d.next().is_some())
@@ -174,6 +249,40 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         let (suite, stats) = sign_sign::generate(&gen, suite, &seeds_trace)?;
         extra = json!({"lp_calls": stats.lp_calls, "lp_rejected": stats.rejected});
         suite
+    } else if matches!(method, Method::Gradient | Method::GradientFuzz) {
+        let aim = gradient_aim(args.criterion, &args.options, profile.as_ref())?;
+        let mut c = single_test_criterion(
+            args.criterion,
+            &args.options,
+            &seeds_trace,
+            profile.as_ref(),
+        )?;
+        c.update(&seeds_trace);
+        let suite = Suite::new(seeds.clone(), start, c.count());
+        let (suite, c, g) = gradient::generate(&gen, suite, &seeds_trace, c, &aim)?;
+        extra = json!({
+            "attempts": g.attempts,
+            "steps": g.steps,
+            "reached": g.reached,
+            "kept": g.kept,
+            "given_up": g.given_up,
+        });
+        if method == Method::GradientFuzz {
+            let gradient_s = start.elapsed().as_secs_f64();
+            let (suite, _, f) = fuzz::generate(
+                &gen,
+                suite,
+                &seeds_trace,
+                fuzz::Target::Single(c),
+                args.seed,
+            )?;
+            extra["gradient_s"] = json!(gradient_s);
+            extra["rounds"] = json!(f.rounds);
+            extra["mutants"] = json!(f.mutants);
+            suite
+        } else {
+            suite
+        }
     } else {
         let target = match args.criterion.mcdc() {
             Some(kind) => {
@@ -209,7 +318,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     )?;
     let report = json!({
         "criterion": criterion_label(args.criterion),
-        "method": format!("{method:?}").to_lowercase(),
+        "method": method.label(),
         "covered": count.covered,
         "total": count.total,
         "adversarial": suite.adversarial.len(),

@@ -10,6 +10,14 @@ pub struct Trace {
     pub output: Vec<f64>,
 }
 
+impl Trace {
+    /// The values entering layer `index` of the network (for a ReLU layer, the
+    /// pre-activations `u` of its neurons).
+    pub fn layer_input(&self, index: usize) -> &[f64] {
+        &self.layer_inputs[index]
+    }
+}
+
 /// Runs `x` forward, keeping what the backward pass needs. `x` must have the network's input
 /// size (attacks only pass points of the property's box, which has it).
 pub fn forward(net: &Network, x: &[f64]) -> Trace {
@@ -73,8 +81,16 @@ pub fn backward(net: &Network, trace: &Trace, g: &[f64]) -> Vec<f64> {
 /// the input space) the true gradient is zero and ascent cannot move; the surrogate still
 /// points to where waking neurons up raises the margin.
 pub fn backward_surrogate(net: &Network, trace: &Trace, g: &[f64], leak: f64) -> Vec<f64> {
+    backward_below(net, trace, net.layers().len(), g, leak)
+}
+
+/// `∂(g·z)/∂x` for `z` the values entering layer `upto` (a hidden layer's pre-activations,
+/// when `upto` is a ReLU layer), through layers `0..upto` only, with [`backward_surrogate`]'s
+/// `leak`. `upto = ` the number of layers gives the gradient of the outputs.
+pub fn backward_below(net: &Network, trace: &Trace, upto: usize, g: &[f64], leak: f64) -> Vec<f64> {
     let mut d = g.to_vec();
-    for (layer, input) in net.layers().iter().zip(&trace.layer_inputs).rev() {
+    let below = net.layers().iter().zip(&trace.layer_inputs).take(upto);
+    for (layer, input) in below.rev() {
         d = match &layer.kind {
             LayerKind::Affine(a) => {
                 let mut out = vec![0.0; a.weights.cols()];
@@ -175,5 +191,11 @@ mod tests {
             );
         }
         assert_eq!(forward(&net, &x).output, net.eval(&x).unwrap());
+        // A hidden pre-activation: layer 1 (the ReLU) receives `u = W1 x + b1`, so the
+        // gradient of `u_2` is row 2 of W1.
+        let trace = forward(&net, &x);
+        let du = backward_below(&net, &trace, 1, &[0.0, 0.0, 1.0], 0.0);
+        assert_eq!(du, vec![-1.0, 1.5]);
+        assert_eq!(trace.layer_input(1).len(), 3);
     }
 }

@@ -7,7 +7,7 @@ mod margin;
 mod pgd;
 mod region;
 
-pub use gradient::{backward, backward_surrogate, forward, Trace};
+pub use gradient::{backward, backward_below, backward_surrogate, forward, Trace};
 pub use margin::conjunction_margin;
 pub use pgd::{ascend, ascend_in, ascend_margin, Schedule};
 pub use region::Region;

@@ -38,8 +38,8 @@ pub struct FuzzStats {
     pub mutants: usize,
 }
 
-/// Grows `suite` (the seeds, whose coverage `target` already holds, and whose trace is
-/// `seeds`) by fuzzing.
+/// Grows `suite` (the seeds, whose trace is `seeds`, and any tests made from them before;
+/// `target` already holds their coverage) by fuzzing.
 pub fn generate(
     gen: &Generator,
     mut suite: Suite,
@@ -53,7 +53,7 @@ pub fn generate(
     }
     let labels = seeds.predictions();
     // Each queued row, and the seed it descends from.
-    let mut queue: Vec<(usize, usize)> = (0..suite.tests.rows()).map(|s| (s, s)).collect();
+    let mut queue: Vec<(usize, usize)> = suite.seed_of.iter().copied().enumerate().collect();
     let mut stats = FuzzStats::default();
     let n = gen.net.num_inputs();
     while !gen.out_of_time() {

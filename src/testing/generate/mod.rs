@@ -1,7 +1,9 @@
 //! Test generation: grow a suite from seed inputs until a coverage criterion is met or the
 //! budget ends, by
 //! - concolic execution for sign-sign MC/DC ([`sign_sign`]; LPs on vera's simplex,
-//!   [`concolic`], over a network's linear regions, [`linear_region`]), and
+//!   [`concolic`], over a network's linear regions, [`linear_region`]),
+//! - DeepXplore-style gradient search for the single-test neuron criteria ([`gradient`];
+//!   ascent on a hidden neuron's objective, from the suite test nearest to covering it), and
 //! - coverage-guided fuzzing for every criterion ([`fuzz`]; TensorFuzz/DeepHunter's mutation
 //!   queue).
 //!
@@ -10,6 +12,7 @@
 
 pub mod concolic;
 pub mod fuzz;
+pub mod gradient;
 pub mod linear_region;
 pub mod sign_sign;
 mod suite;

@@ -24,6 +24,8 @@ pub struct Suite {
     pub history: Vec<Progress>,
     /// Rows of `tests` whose predicted label differs from their seed's, with both labels.
     pub adversarial: Vec<Adversarial>,
+    /// The seed row each row of `tests` was made from (a seed's own row for a seed).
+    pub seed_of: Vec<usize>,
     pub total: usize,
     start: Instant,
 }
@@ -50,6 +52,7 @@ impl Suite {
                 tests,
             }],
             adversarial: Vec::new(),
+            seed_of: (0..tests).collect(),
             total: count.total,
             start,
         }
@@ -60,6 +63,7 @@ impl Suite {
         let row = self.tests.rows();
         // The width matches: every input comes from the same network's LP or mutation.
         let _ = self.tests.push_row(input);
+        self.seed_of.push(seed);
         if labels.0 != labels.1 {
             self.adversarial.push(Adversarial {
                 test: row,
