@@ -8,7 +8,7 @@ use super::test_coverage::{
     ProfileSet,
 };
 use crate::network::load;
-use crate::testing::criteria::{Count, Mcdc, Profile};
+use crate::testing::criteria::{Count, Criterion, Mcdc, Profile};
 use crate::testing::generate::{fuzz, gradient, sign_sign, Generator, Suite};
 use crate::testing::tests_file::{format_tests, read_tests};
 use crate::testing::{Batch, Trace};
@@ -128,6 +128,17 @@ fn gradient_aim(
             criterion_label(c)
         ),
     })
+}
+
+/// The single-test criterion `args` names, with the seeds' trace counted in.
+fn seeded_criterion(
+    args: &GenerateArgs,
+    seeds: &Trace,
+    profile: Option<&ProfileSet>,
+) -> anyhow::Result<Box<dyn Criterion>> {
+    let mut c = single_test_criterion(args.criterion, &args.options, seeds, profile)?;
+    c.update(seeds);
+    Ok(c)
 }
 
 fn parse_clip(s: &str) -> Result<(f64, f64), String> {
@@ -251,13 +262,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         suite
     } else if matches!(method, Method::Gradient | Method::GradientFuzz) {
         let aim = gradient_aim(args.criterion, &args.options, profile.as_ref())?;
-        let mut c = single_test_criterion(
-            args.criterion,
-            &args.options,
-            &seeds_trace,
-            profile.as_ref(),
-        )?;
-        c.update(&seeds_trace);
+        let c = seeded_criterion(args, &seeds_trace, profile.as_ref())?;
         let suite = Suite::new(seeds.clone(), start, c.count());
         let (suite, c, g) = gradient::generate(&gen, suite, &seeds_trace, c, &aim)?;
         extra = json!({
@@ -289,16 +294,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
                 let m = Mcdc::new(&widths, outputs, kind, args.options.value_change());
                 fuzz::Target::Pairs(m)
             }
-            None => {
-                let mut c = single_test_criterion(
-                    args.criterion,
-                    &args.options,
-                    &seeds_trace,
-                    profile.as_ref(),
-                )?;
-                c.update(&seeds_trace);
-                fuzz::Target::Single(c)
-            }
+            None => fuzz::Target::Single(seeded_criterion(args, &seeds_trace, profile.as_ref())?),
         };
         let suite = Suite::new(seeds.clone(), start, target.count());
         let (suite, _, stats) = fuzz::generate(&gen, suite, &seeds_trace, target, args.seed)?;
