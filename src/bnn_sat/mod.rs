@@ -275,11 +275,11 @@ pub fn decide(
             }
         };
         // A small CNF is decided by the SAT solver even when the box could be enumerated.
+        let enumerate = enumerable(&ins, options);
         let mut small = None;
-        if enumerable(&ins, options)
+        if enumerate
             && ins.patterns() > 1u64 << SAT_FIRST_ABOVE
             && options.sat_first_up_to_clauses > 0
-            && q.inputs.constraints.is_empty()
         {
             match Encoding::within(
                 bnn,
@@ -293,7 +293,7 @@ pub fn decide(
                 }
             }
         }
-        if small.is_none() && enumerable(&ins, options) {
+        if enumerate && small.is_none() {
             report.queries += 1;
             report.size.free_inputs += ins.free();
             match by_enumeration(net, property, bnn, &ins, &q, budget, options.threads)? {

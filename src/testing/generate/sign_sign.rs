@@ -201,12 +201,7 @@ pub fn generate(
                     if c >= 2 * conditions.len() || gen.out_of_time() {
                         return Ok(());
                     }
-                    let max_pivots = if c < conditions.len() {
-                        MAX_PIVOTS
-                    } else {
-                        RETRY_MAX_PIVOTS
-                    };
-                    context.condition(k, i, max_pivots)?;
+                    context.condition(k, i, c >= conditions.len())?;
                 })
             })
             .collect();
@@ -259,14 +254,16 @@ impl Context<'_> {
 
     /// Works on condition `i` of layer `k` until its decisions are covered or its nearest
     /// tests are spent.
-    /// `max_pivots` bounds each first check (see [`RegionLp::solve`]).
-    fn condition(&self, k: usize, i: usize, max_pivots: u64) -> Result<(), GenerateError> {
+    /// `retry`: the second sweep (first checks capped at [`RETRY_MAX_PIVOTS`] rather than
+    /// [`MAX_PIVOTS`], candidates near the open decisions too).
+    fn condition(&self, k: usize, i: usize, retry: bool) -> Result<(), GenerateError> {
+        let max_pivots = if retry { RETRY_MAX_PIVOTS } else { MAX_PIVOTS };
         let started = std::time::Instant::now();
         let (count, calls) = {
             let shared = self.lock()?;
             (shared.covered.count, shared.lp_calls)
         };
-        let result = self.condition_tries(k, i, max_pivots);
+        let result = self.condition_tries(k, i, retry, max_pivots);
         let shared = self.lock()?;
         log::debug!(
             "sign-sign: condition ({k}, {i}), {max_pivots} pivots: {} LP calls, {} new, {} open, {:?}",
@@ -278,7 +275,13 @@ impl Context<'_> {
         result
     }
 
-    fn condition_tries(&self, k: usize, i: usize, max_pivots: u64) -> Result<(), GenerateError> {
+    fn condition_tries(
+        &self,
+        k: usize,
+        i: usize,
+        retry: bool,
+        max_pivots: u64,
+    ) -> Result<(), GenerateError> {
         let order: Vec<(usize, Member)> = {
             let shared = self.lock()?;
             let open = shared.covered.open(k, i);
@@ -288,7 +291,6 @@ impl Context<'_> {
             let mut order: Vec<usize> = (0..shared.pool.len()).collect();
             // Near the condition's sign change; when trying again, near some open decision's
             // too (first the seeds that are near the condition alone have been tried).
-            let retry = max_pivots > MAX_PIVOTS;
             let closeness: Vec<f32> = shared
                 .pool
                 .iter()
