@@ -11,7 +11,7 @@ report a checked proof (or an enumeration). With --min-eps N it also times `vera
 Usage:
   benchmarks/bnn/compare.py [--model narodytska] [--configs auto,varisat,cadical,z3]
                             [--eps 1,2,3,5] [--digits N] [--timeout 60] [--min-eps N]
-                            [--csv OUT]
+                            [--brightness B] [--csv OUT]
 Instances come from make_instances.py (run it first). Exit status 1 on any disagreement,
 failed witness or unchecked proof.
 """
@@ -38,12 +38,29 @@ CONFIGS = {
 }
 
 
+def read_sums(path):
+    """The bounds on the sum of all inputs (make_instances.py --brightness), as Fractions of
+    the decimals written, or None when the file has none."""
+    from fractions import Fraction
+
+    lo = hi = None
+    with open(path) as f:
+        for line in f:
+            if line.startswith("(assert (<= (+ X_"):
+                hi = Fraction(line.split()[-1].rstrip(")"))
+            elif line.startswith("(assert (>= (+ X_"):
+                lo = Fraction(line.split()[-1].rstrip(")"))
+    return None if lo is None and hi is None else (lo, hi)
+
+
 def read_box(path):
     """The box and the true label of one of make_instances.py's VNN-LIB files."""
     lo, hi, label = {}, {}, None
     with open(path) as f:
         for line in f:
             line = line.strip()
+            if line.startswith("(assert (>= (+") or line.startswith("(assert (<= (+"):
+                continue
             if line.startswith("(assert (>= X_"):
                 i, v = line[len("(assert (>= X_"):-2].split()
                 lo[int(i)] = float(v)
@@ -68,6 +85,13 @@ class Witnesses:
 
     def check(self, model, prop, x):
         lo, hi, label = read_box(prop)
+        sums = read_sums(prop)
+        if sums is not None:
+            from fractions import Fraction
+
+            total = sum(Fraction(float(v)) for v in self.np.array(x, dtype=self.np.float32))
+            if (sums[0] is not None and total < sums[0]) or (sums[1] is not None and total > sums[1]):
+                return False
         return self.check_point(model, x, lo, hi, label)
 
     def check_point(self, model, x, lo, hi, label):
@@ -129,6 +153,8 @@ def main():
     ap.add_argument("--min-eps", type=int, default=0, metavar="N")
     ap.add_argument("--max-eps", type=int, default=32, metavar="LEVELS",
                     help="largest radius min-eps searches, in pixel levels (default 32)")
+    ap.add_argument("--brightness", type=int, metavar="B",
+                    help="the instances with the total brightness within B levels (make_instances.py --brightness B)")
     ap.add_argument("--csv", default=None)
     ap.add_argument("--vera", default=None, help="the vera binary (default target/release/vera)")
     args = ap.parse_args()
@@ -149,7 +175,8 @@ def main():
                 selected.append(int(row["index"]))
     digits = selected[: args.digits]
     eps = [int(e) for e in args.eps.split(",")]
-    instances = [(d, e, f"instances/{args.model}/digit{d}_eps{e}.vnnlib") for d in digits for e in eps]
+    suffix = "" if args.brightness is None else f"_bright{args.brightness}"
+    instances = [(d, e, f"instances/{args.model}/digit{d}_eps{e}{suffix}.vnnlib") for d in digits for e in eps]
     missing = [p for _, _, p in instances if not os.path.exists(os.path.join(HERE, p))]
     if missing:
         sys.exit(f"{len(missing)} instances missing (first {missing[0]}): run make_instances.py")

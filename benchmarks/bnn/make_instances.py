@@ -24,8 +24,16 @@ shortest round-trip decimal (Python's repr), clipped to exactly 0 and 1; the cen
 written the same way, so reading them as float64 and rounding to float32 gives the input the
 models were checked on. Deterministic: the same models give the same files.
 
-Usage (from any directory):  python3 benchmarks/bnn/make_instances.py
+With --brightness B it also writes, for eps in BRIGHTNESS_EPSILONS, the same box with the
+total brightness held within B pixel levels of the digit's, two constraints over all 784
+inputs (the SAT engine's input constraints over several inputs):
+  (assert (<= (+ X_0 ... X_783) hi)) and (assert (>= (+ X_0 ... X_783) lo)), where lo and hi
+are the shortest decimals of the float64 nearest to (sum of levels -+ B)/255, as
+instances/<model>/digit<idx>_eps<eps>_bright<B>.vnnlib, listed in instances_bright<B>.csv.
+
+Usage (from any directory):  python3 benchmarks/bnn/make_instances.py [--brightness B]
 """
+import argparse
 import csv
 import os
 import shutil
@@ -38,6 +46,7 @@ import mnist
 HERE = os.path.dirname(os.path.abspath(__file__))
 MODELS = ["narodytska", "eev_mlp", "eev_mlp_sparse"]
 EPSILONS = [1, 2, 3, 5, 10]
+BRIGHTNESS_EPSILONS = [5, 10]
 DIGITS_PER_MODEL = 100
 TIMEOUT_S = 120
 N_OUTPUTS = 10
@@ -60,10 +69,13 @@ def predictions(model_path, xs):
     return np.array([int(sess.run(["output"], {"input": x.reshape(1, -1)})[0].argmax()) for x in xs])
 
 
-def vnnlib(levels, label, eps, model, idx):
-    """The VNN-LIB text of one robustness property."""
+def vnnlib(levels, label, eps, model, idx, brightness=None):
+    """The VNN-LIB text of one robustness property (with the brightness constraints when
+    `brightness` is a number of levels)."""
     lines = [f"; {model}: held-out digit {idx} (label {label}), L-inf ball of {eps}/255 clipped to [0, 1]",
              "; written by benchmarks/bnn/make_instances.py", ""]
+    if brightness is not None:
+        lines.insert(1, f"; total brightness within {brightness}/255 of the digit's")
     lines += [f"(declare-const X_{i} Real)" for i in range(len(levels))]
     lines.append("")
     lines += [f"(declare-const Y_{j} Real)" for j in range(N_OUTPUTS)]
@@ -71,6 +83,11 @@ def vnnlib(levels, label, eps, model, idx):
     for i, level in enumerate(int(v) for v in levels):
         lines.append(f"(assert (>= X_{i} {decimal(level - eps)}))")
         lines.append(f"(assert (<= X_{i} {decimal(level + eps)}))")
+    if brightness is not None:
+        total = int(sum(int(v) for v in levels))
+        xs = " ".join(f"X_{i}" for i in range(len(levels)))
+        lines.append(f"(assert (<= (+ {xs}) {repr((total + brightness) / 255)}))")
+        lines.append(f"(assert (>= (+ {xs}) {repr((total - brightness) / 255)}))")
     lines.append("")
     lines.append("(assert (or")
     lines += [f"    (and (>= Y_{j} Y_{label}))" for j in range(N_OUTPUTS) if j != label]
@@ -79,9 +96,13 @@ def vnnlib(levels, label, eps, model, idx):
 
 
 def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--brightness", type=int, metavar="B",
+                    help="also write the instances with the total brightness within B levels")
+    args = ap.parse_args()
     _, (levels, labels, sources) = mnist.split()
     xs = mnist.pixels(levels)
-    rows, selected, used = [], [], set()
+    rows, bright_rows, selected, used = [], [], [], set()
     for model in MODELS:
         model_path = os.path.join(HERE, "models", f"{model}.onnx")
         correct = np.flatnonzero(predictions(model_path, xs) == labels)[:DIGITS_PER_MODEL]
@@ -96,11 +117,21 @@ def main():
                 with open(os.path.join(folder, name), "w") as f:
                     f.write(vnnlib(levels[idx], int(labels[idx]), eps, model, idx))
                 rows.append((f"models/{model}.onnx", f"instances/{model}/{name}", TIMEOUT_S))
+            for eps in BRIGHTNESS_EPSILONS if args.brightness is not None else []:
+                name = f"digit{idx}_eps{eps}_bright{args.brightness}.vnnlib"
+                with open(os.path.join(folder, name), "w") as f:
+                    f.write(vnnlib(levels[idx], int(labels[idx]), eps, model, idx, args.brightness))
+                bright_rows.append((f"models/{model}.onnx", f"instances/{model}/{name}", TIMEOUT_S))
         skipped = int(correct[-1]) + 1 - len(correct)
         print(f"{model}: digits 0..{correct[-1]} minus {skipped} misclassified -> "
               f"{len(correct) * len(EPSILONS)} instances in {os.path.relpath(folder, HERE)}")
     with open(os.path.join(HERE, "instances.csv"), "w", newline="") as f:
         csv.writer(f, lineterminator="\n").writerows(rows)
+    if args.brightness is not None:
+        name = f"instances_bright{args.brightness}.csv"
+        with open(os.path.join(HERE, name), "w", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows(bright_rows)
+        print(f"{len(bright_rows)} instances with the brightness constraints in {name}")
     centers = os.path.join(HERE, "centers")
     shutil.rmtree(centers, ignore_errors=True)
     os.makedirs(centers)

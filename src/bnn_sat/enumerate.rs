@@ -334,13 +334,16 @@ impl Gray {
 }
 
 /// Enumerates every pattern of the free bits that some input realises (at most 2^[`MAX_FREE`])
-/// on `threads` threads.
+/// on `threads` threads, until one reaches the unsafe set and `accept` takes it (every input
+/// bit's value); `accept` is how input constraints over several inputs rule out patterns
+/// whose cell has no point satisfying them.
 pub fn enumerate(
     bnn: &Bnn,
     inputs: &InputBits,
     unsafe_: &[&OutputConjunction],
     budget: &Budget,
     threads: usize,
+    accept: &(dyn Fn(&[bool]) -> bool + Sync),
 ) -> Enumerated {
     let patterns = inputs.patterns();
     assert!(
@@ -394,8 +397,12 @@ pub fn enumerate(
                     let mut s = State::new(prepared, x);
                     let mut gray = Gray::new(low.len());
                     let mut changed = true;
+                    let mut unsafe_outputs = false;
                     loop {
-                        if changed && unsafe_now(&s) {
+                        if changed {
+                            unsafe_outputs = unsafe_now(&s);
+                        }
+                        if unsafe_outputs && accept(&s.inputs) {
                             *found.lock().unwrap_or_else(|e| e.into_inner()) =
                                 Some(s.inputs.clone());
                             stop.store(true, std::sync::atomic::Ordering::Relaxed);

@@ -124,7 +124,7 @@ impl<'a> Incremental<'a> {
         };
         if enumerable(&here, &self.options) {
             let threads = self.options.threads;
-            return Ok(by_enumeration(self.net, property, bnn, &here, q, budget, threads)?.0);
+            return Ok(by_enumeration(self.net, property, bnn, &here, q, budget, threads)?.verdict);
         }
         let mut reusable = self
             .kept

@@ -1,11 +1,14 @@
 //! The SAT engine for binarised networks: the folded network ([`crate::bnn`]) and each
 //! sub-problem's unsafe conjunction as CNF, decided by varisat. Every model is decoded to an
-//! input and replayed before "violated"; "holds" means no input in the box makes the network,
-//! executed in float32 as onnxruntime executes it, reach the unsafe set.
+//! input and replayed before "violated"; "holds" means no input in the region makes the
+//! network, executed in float32 as onnxruntime executes it, reach the unsafe set. Input
+//! constraints over several inputs are checked lazily on each model's input cell
+//! ([`InputCells`]).
 
 mod encode;
 mod enumerate;
 mod incremental;
+mod input_cell;
 mod rup;
 mod solver;
 mod totalizer;
@@ -13,6 +16,7 @@ mod totalizer;
 pub use encode::{decode, inputs, Bit, Encoding, Input, InputBits, Size, Unsupported};
 pub use enumerate::{enumerate, Enumerated, MAX_FREE};
 pub use incremental::Incremental;
+pub use input_cell::{Cell, InputCells};
 pub use rup::{check as check_rup, check_within as check_rup_within, RupCheck};
 pub use solver::{backend, Answer, Backend, SatSolver, SolverFailure};
 
@@ -23,6 +27,7 @@ use crate::replay::replay;
 use crate::spec::{InputBox, OutputConjunction, Property};
 use crate::verify::{Verdict, VerifyError};
 use num_rational::BigRational;
+use varisat::{CnfFormula, ExtendFormula, Lit};
 
 /// How the SAT engine runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,6 +96,12 @@ pub struct SatReport {
     pub checked_by: Vec<&'static str>,
     /// The proofs, in query order, when [`SatOptions::keep_proofs`] asks for them.
     pub drat: Vec<Vec<u8>>,
+    /// With each proof, the clauses the input constraints added to the query's CNF (see
+    /// [`InputCells`]): the proof refutes the CNF and these together.
+    pub drat_lemmas: Vec<Vec<Vec<Lit>>>,
+    /// Unsafe patterns (enumeration) and clauses (SAT) the input constraints over several
+    /// inputs ruled out, each by an exact Farkas combination over the pattern's input cell.
+    pub input_lemmas: usize,
     /// Encoding sizes summed over the queries.
     pub size: Size,
     pub variables: usize,
@@ -109,6 +120,8 @@ impl SatReport {
             lemmas: 0,
             checked_by: Vec::new(),
             drat: Vec::new(),
+            drat_lemmas: Vec::new(),
+            input_lemmas: 0,
             size: Size::default(),
             variables: 0,
             clauses: 0,
@@ -166,13 +179,20 @@ fn enumerable(inputs: &InputBits, options: &SatOptions) -> bool {
     inputs.patterns() <= 1u64 << options.enumerate_up_to.min(MAX_FREE)
 }
 
+/// The CNF of a query over its input box: with input constraints over several inputs, a
+/// relaxation that [`InputCells`] refines lazily.
 fn encode_query(bnn: &Bnn, q: &Query) -> Result<Encoding, Unsupported> {
-    if !q.inputs.constraints.is_empty() {
-        return Err(Unsupported(
-            "the SAT engine reads input boxes only, not constraints over several inputs".into(),
-        ));
-    }
     Encoding::new(bnn, &q.inputs.bounds, &q.unsafe_outputs)
+}
+
+/// `formula` with the clauses `lemmas` added.
+fn with_lemmas(formula: &CnfFormula, lemmas: &[Vec<Lit>]) -> CnfFormula {
+    let mut out = CnfFormula::new();
+    out.set_var_count(formula.var_count());
+    for c in formula.iter().chain(lemmas.iter().map(Vec::as_slice)) {
+        out.add_clause(c);
+    }
+    out
 }
 
 fn engine_error(e: SolverFailure) -> VerifyError {
@@ -204,8 +224,18 @@ fn confirm(
     Ok(SatReport::with(Verdict::Unknown(why.into())))
 }
 
+/// What an enumeration of one query found: the verdict, the patterns run, and the unsafe
+/// patterns the input constraints ruled out.
+struct ByEnumeration {
+    verdict: Verdict,
+    patterns: u64,
+    ruled_out: usize,
+}
+
 /// Decides one query by enumerating its free input patterns ([`enumerate`]): holds (with the
 /// patterns run), violated once replay confirms the pattern's point, or unknown on timeout.
+/// With input constraints over several inputs, an unsafe pattern counts only when its cell
+/// has a point satisfying them ([`InputCells`]).
 fn by_enumeration(
     net: &Network,
     property: &Property,
@@ -214,16 +244,57 @@ fn by_enumeration(
     q: &Query,
     budget: &Budget,
     threads: usize,
-) -> Result<(Verdict, u64), VerifyError> {
-    let found = enumerate(bnn, ins, &q.unsafe_outputs, budget, threads);
+) -> Result<ByEnumeration, VerifyError> {
+    let cells = InputCells::new(bnn, ins, &q.inputs.constraints);
+    let constrained = !q.inputs.constraints.is_empty();
+    let ruled_out = std::sync::atomic::AtomicUsize::new(0);
+    let accept = |bits: &[bool]| -> bool {
+        if !constrained || !matches!(cells.check(|j| bits[j]), Cell::Empty(_)) {
+            return true;
+        }
+        ruled_out.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        false
+    };
+    let found = enumerate(bnn, ins, &q.unsafe_outputs, budget, threads, &accept);
     log::debug!("sat: enumerated {} free inputs: {found:?}", ins.free());
-    Ok(match found {
+    let ruled_out = ruled_out.into_inner();
+    let (verdict, patterns) = match found {
         Enumerated::Safe { patterns } => (Verdict::Holds, patterns),
         Enumerated::Timeout => (Verdict::Unknown("timeout".into()), 0),
         Enumerated::Unsafe(bits) => {
-            let x = decode(bnn, ins, |j| bits[j]);
+            let x = if constrained {
+                match cells.check(|j| bits[j]) {
+                    Cell::Point(x) => x,
+                    Cell::Undecided(why) => {
+                        let verdict = Verdict::Unknown(format!("sat: {why}"));
+                        return Ok(ByEnumeration {
+                            verdict,
+                            patterns: 0,
+                            ruled_out,
+                        });
+                    }
+                    Cell::Empty(_) => {
+                        let why = "sat: a pattern's input cell was first found to meet the input \
+                                   constraints and then not (a bug)";
+                        log::error!("{why}");
+                        let verdict = Verdict::Unknown(why.into());
+                        return Ok(ByEnumeration {
+                            verdict,
+                            patterns: 0,
+                            ruled_out,
+                        });
+                    }
+                }
+            } else {
+                decode(bnn, ins, |j| bits[j])
+            };
             (confirm(net, property, q.inputs, &x)?.verdict, 0)
         }
+    };
+    Ok(ByEnumeration {
+        verdict,
+        patterns,
+        ruled_out,
     })
 }
 
@@ -251,11 +322,6 @@ pub fn decide(
     for q in queries(property) {
         if budget.exhausted() {
             return Ok(SatReport::with(Verdict::Unknown("timeout".into())));
-        }
-        if !q.inputs.constraints.is_empty() {
-            let why =
-                "sat: the SAT engine reads input boxes only, not constraints over several inputs";
-            return Ok(SatReport::with(Verdict::Unknown(why.into())));
         }
         let here;
         let bnn = match &whole {
@@ -296,13 +362,15 @@ pub fn decide(
         if enumerate && small.is_none() {
             report.queries += 1;
             report.size.free_inputs += ins.free();
-            match by_enumeration(net, property, bnn, &ins, &q, budget, options.threads)? {
-                (Verdict::Holds, patterns) => {
+            let found = by_enumeration(net, property, bnn, &ins, &q, budget, options.threads)?;
+            match found.verdict {
+                Verdict::Holds => {
                     report.enumerated += 1;
-                    report.patterns += patterns;
+                    report.patterns += found.patterns;
+                    report.input_lemmas += found.ruled_out;
                     continue;
                 }
-                (verdict, _) => return Ok(SatReport::with(verdict)),
+                verdict => return Ok(SatReport::with(verdict)),
             }
         }
         let enc = match small.map_or_else(|| encode_query(bnn, &q), Ok) {
@@ -319,7 +387,60 @@ pub fn decide(
         report.clauses += enc.formula.len();
         let mut solver = backend(options.solver, true).map_err(engine_error)?;
         solver.add_formula(&enc.formula);
-        let answer = solver.solve(&[], budget).map_err(engine_error)?;
+        // With input constraints over several inputs, each model's input cell is checked
+        // against them; an empty one adds its clause, and the solver goes on. A solver that
+        // writes a proof takes no clauses after a solve (varisat's DRAT cannot say so), so
+        // the search goes on without one, and a last solve of the CNF with every lemma
+        // gives the proof.
+        let cells = InputCells::new(bnn, &enc.inputs, &q.inputs.constraints);
+        let mut lemmas: Vec<Vec<Lit>> = Vec::new();
+        let mut answer = loop {
+            let answer = solver.solve(&[], budget).map_err(engine_error)?;
+            let Answer::Sat(model) = &answer else {
+                break answer;
+            };
+            if q.inputs.constraints.is_empty() {
+                break answer;
+            }
+            let value = |j: usize| match enc.inputs.bits[j].lit {
+                Bit::Const(b) => b,
+                Bit::Var(l) => encode::model_value(model, l),
+            };
+            match cells.check(value) {
+                Cell::Point(x) => return confirm(net, property, q.inputs, &x),
+                Cell::Undecided(why) => {
+                    return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))
+                }
+                Cell::Empty(clause) => {
+                    lemmas.push(clause);
+                    if lemmas.len() == 1 {
+                        solver = backend(options.solver, false).map_err(engine_error)?;
+                        solver.add_formula(&with_lemmas(&enc.formula, &lemmas));
+                    } else {
+                        solver.add_formula(&with_lemmas(
+                            &CnfFormula::new(),
+                            &lemmas[lemmas.len() - 1..],
+                        ));
+                    }
+                }
+            }
+            if budget.exhausted() {
+                return Ok(SatReport::with(Verdict::Unknown("timeout".into())));
+            }
+        };
+        let refuted = with_lemmas(&enc.formula, &lemmas);
+        if answer == Answer::Unsat && !lemmas.is_empty() {
+            solver = backend(options.solver, true).map_err(engine_error)?;
+            solver.add_formula(&refuted);
+            answer = solver.solve(&[], budget).map_err(engine_error)?;
+            if let Answer::Sat(_) = answer {
+                let why =
+                    "sat: the CNF with its input lemmas was unsatisfiable and then not (a bug)";
+                log::error!("{why}");
+                return Ok(SatReport::with(Verdict::Unknown(why.into())));
+            }
+        }
+        report.input_lemmas += lemmas.len();
         log::debug!(
             "sat: query over {} disjuncts: {} free inputs, {}/{} neurons fixed, {} variables, {} clauses: {:?}",
             q.unsafe_outputs.len(),
@@ -344,7 +465,7 @@ pub fn decide(
                     None => others.clone(),
                     Some(c) => c.into_iter().filter(|n| others.contains(n)).collect(),
                 });
-                match check_rup_within(&enc.formula, &proof, budget) {
+                match check_rup_within(&refuted, &proof, budget) {
                     RupCheck::Checked { lemmas } => {
                         report.checked += 1;
                         report.lemmas += lemmas;
@@ -374,6 +495,7 @@ pub fn decide(
                 }
                 if options.keep_proofs {
                     report.drat.push(proof);
+                    report.drat_lemmas.push(lemmas);
                 }
                 continue;
             }

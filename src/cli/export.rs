@@ -66,6 +66,12 @@ pub fn run(args: &ExportArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// What the CNF of a query with input constraints over several inputs leaves out.
+const RELAXATION_NOTE: &str = "c vera: this query's input constraints over several inputs are \
+     not in this CNF, which covers its whole input box: unsatisfiable means the property holds, \
+     a model need not satisfy them. `vera verify --proof FILE` writes FILE.lemmas, the clauses \
+     that, appended to this CNF, make the proof in FILE check.\n";
+
 /// The DIMACS text of one query's CNF, with comments naming the input bits.
 fn dimacs_text(enc: &crate::bnn_sat::Encoding, net: &Path, prop: &Path) -> String {
     use std::fmt::Write as _;
@@ -126,9 +132,18 @@ fn export_dimacs(net_path: &Path, prop_path: &Path, file: &Path) -> anyhow::Resu
     let prop = crate::spec::vnnlib::read(prop_path, Some(dims))?;
     let encodings = crate::bnn_sat::encode(&net, &prop)
         .map_err(|e| anyhow::anyhow!("{}: cannot encode: {e}", net_path.display()))?;
+    let queries = crate::bnn_sat::queries(&prop);
     let texts: Vec<String> = encodings
         .iter()
-        .map(|e| dimacs_text(e, net_path, prop_path))
+        .zip(&queries)
+        .map(|(e, q)| {
+            let mut text = dimacs_text(e, net_path, prop_path);
+            if !q.inputs.constraints.is_empty() {
+                // Comments go before the header line.
+                text.insert_str(0, RELAXATION_NOTE);
+            }
+            text
+        })
         .collect();
     for (k, text) in texts.iter().enumerate() {
         let target = super::verify::numbered(file, k);

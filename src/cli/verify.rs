@@ -319,9 +319,36 @@ fn write_proofs(outcome: &Outcome, file: &Path) -> anyhow::Result<Vec<PathBuf>> 
     for (k, drat) in sat.drat.iter().enumerate() {
         let target = numbered(file, k);
         write_atomically(&target, drat)?;
-        written.push(target);
+        written.push(target.clone());
+        let lemmas = sat.drat_lemmas.get(k).map_or(&[][..], Vec::as_slice);
+        if !lemmas.is_empty() {
+            let mut name = target.as_os_str().to_owned();
+            name.push(".lemmas");
+            let target = PathBuf::from(name);
+            write_atomically(&target, lemmas_text(lemmas).as_bytes())?;
+            written.push(target);
+        }
     }
     Ok(written)
+}
+
+/// The clauses the input constraints added to a query's CNF, in DIMACS clause lines: the
+/// proof beside them refutes the CNF of `vera export --dimacs` with these clauses appended.
+fn lemmas_text(lemmas: &[Vec<varisat::Lit>]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::from(
+        "c vera: clauses the input constraints over several inputs add to the query's CNF \
+         (append them to the CNF of `vera export --dimacs` before checking the proof); each \
+         rules out input-bit patterns whose input cell no point satisfying the constraints \
+         lies in, by a Farkas combination of the constraints checked in exact arithmetic\n",
+    );
+    for clause in lemmas {
+        for l in clause {
+            let _ = write!(out, "{} ", l.to_dimacs());
+        }
+        out.push_str("0\n");
+    }
+    out
 }
 
 /// The budget `--timeout SECS` asks for, starting now (unlimited without it).
@@ -379,6 +406,7 @@ pub fn outcome_json(outcome: &Outcome) -> Value {
             "proofs": sat.proofs,
             "proofs_checked_by_vera": sat.checked,
             "lemmas_checked": sat.lemmas,
+            "input_lemmas": sat.input_lemmas,
             "proof_checked": sat.proofs > 0 && !checked_by.is_empty(),
             "checked_by": checked_by,
         });
@@ -439,7 +467,7 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         if let Some(sat) = &outcome.sat {
             println!(
                 "sat       {} queries ({} enumerated, {} patterns): {} free inputs, {} of {} \
-                 neurons fixed by the box, {} variables, {} clauses",
+                 neurons fixed by the box, {} variables, {} clauses, {} input lemmas",
                 sat.queries,
                 sat.enumerated,
                 sat.patterns,
@@ -447,7 +475,8 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
                 sat.size.fixed_neurons,
                 sat.size.hidden_neurons,
                 sat.variables,
-                sat.clauses
+                sat.clauses,
+                sat.input_lemmas
             );
         }
         for p in &proofs {
