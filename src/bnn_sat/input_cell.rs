@@ -425,3 +425,99 @@ impl<'a> InputCells<'a> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bnn::Bnn;
+    use crate::bnn_sat::encode::Input;
+    use num_bigint::BigInt;
+
+    /// Two inputs in [0, 1], each with one free bit `x >= 0.5` (variables 1 and 2).
+    fn two_inputs() -> (Bnn, InputBits) {
+        let bit = InputBit::AtLeast(0.5);
+        let bnn = Bnn {
+            inputs: vec![bit, bit],
+            bit_input: vec![0, 1],
+            hidden: vec![],
+            logits: vec![],
+            precision: Precision::F32,
+        };
+        let bits = (0..2)
+            .map(|i| Input {
+                input: i,
+                lowest: 0.0,
+                highest: 1.0,
+                bit,
+                lit: Bit::Var(Lit::from_index(i, true)),
+            })
+            .collect();
+        let inputs = InputBits {
+            bits,
+            ranges: vec![(0.0, 1.0); 2],
+        };
+        (bnn, inputs)
+    }
+
+    /// `X_0 + X_1 <= num/den`.
+    fn sum_at_most(num: i64, den: i64) -> LinearConstraint {
+        let one = BigRational::from_integer(1.into());
+        LinearConstraint::new(
+            [(0, one.clone()), (1, one)],
+            Relation::Le,
+            BigRational::new(BigInt::from(num), BigInt::from(den)),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_cell_whose_corner_meets_the_constraint_exactly_has_that_point() {
+        let (bnn, inputs) = two_inputs();
+        // Both bits set: the cell is [0.5, 1]², whose least sum is exactly 1.
+        let cells = InputCells::new(&bnn, &inputs, &[sum_at_most(1, 1)]);
+        assert_eq!(cells.check(|_| true), Cell::Point(vec![0.5, 0.5]));
+        // One float32 number below: no point, and both bits are needed to say so.
+        let below = f64::from(1.0f32.next_down());
+        let c = BigRational::from_float(below).unwrap();
+        let cells = InputCells::new(
+            &bnn,
+            &inputs,
+            &[sum_at_most(
+                c.numer().try_into().unwrap(),
+                c.denom().try_into().unwrap(),
+            )],
+        );
+        let Cell::Empty(mut clause) = cells.check(|_| true) else {
+            panic!("the cell is empty");
+        };
+        clause.sort();
+        assert_eq!(
+            clause,
+            vec![Lit::from_index(0, false), Lit::from_index(1, false)]
+        );
+        // A bit that is not set leaves its input's cell below 0.5, up to the float32 number
+        // just under it: the cell [0, 0.5⁻] × [0.5, 1] meets the constraint.
+        assert!(matches!(cells.check(|j| j == 1), Cell::Point(_)));
+    }
+
+    #[test]
+    fn constraints_feasible_alone_but_not_together_are_refuted_by_the_lp() {
+        let (bnn, inputs) = two_inputs();
+        let one = || BigRational::from_integer(1.into());
+        let half = BigRational::new(BigInt::from(1), BigInt::from(2));
+        // X_0 - X_1 >= 1/2 and X_1 - X_0 >= -1/4 cannot both hold; each alone can on the
+        // cell [0.5, 1]².
+        let a = LinearConstraint::new([(0, one()), (1, -one())], Relation::Ge, half).unwrap();
+        let b = LinearConstraint::new(
+            [(0, -one()), (1, one())],
+            Relation::Ge,
+            BigRational::new(BigInt::from(-1), BigInt::from(4)),
+        )
+        .unwrap();
+        let cells = InputCells::new(&bnn, &inputs, std::slice::from_ref(&a));
+        assert!(matches!(cells.check(|_| true), Cell::Point(_)));
+        let cells = InputCells::new(&bnn, &inputs, &[a, b]);
+        // Infeasible whatever the bits: the clause is empty.
+        assert_eq!(cells.check(|_| true), Cell::Empty(vec![]));
+    }
+}
