@@ -459,3 +459,35 @@ fn cli_constraints_cut_off_witnesses_until_the_property_holds_with_a_checked_pro
     }
     panic!("{ROUNDS} rounds of witnesses and the property still does not hold");
 }
+
+#[test]
+fn z3_with_inputs_as_reals_agrees_with_the_polygon_oracle() {
+    let (mut holds, mut violated) = (0, 0);
+    for seed in 0..300u64 {
+        let c = case(seed);
+        if c.lines.is_empty() {
+            continue;
+        }
+        let want = oracle(&c.net, &c.outputs_only, &c.lo, &c.hi, &c.lines);
+        match vera::bnn_z3::decide(&c.net, &c.property, &Budget::unlimited()).unwrap() {
+            Verdict::Holds => {
+                assert!(
+                    !want,
+                    "seed {seed}: z3 says holds, an unsafe cell meets the lines"
+                );
+                holds += 1;
+            }
+            Verdict::Violated(r) => {
+                assert!(want, "seed {seed}: z3 found {:?}, the oracle none", r.input);
+                let x: Vec<f32> = r.input.iter().map(|v| *v as f32).collect();
+                assert!(violated_in_f32(&c.net, &c.property, &x), "seed {seed}");
+                violated += 1;
+            }
+            Verdict::Unknown(why) => panic!("seed {seed}: z3: unknown: {why}"),
+        }
+    }
+    assert!(
+        holds >= 40 && violated >= 40,
+        "{holds} holds, {violated} violated"
+    );
+}

@@ -135,6 +135,20 @@ impl Encoding {
         unsafe_: &OutputConjunction,
         solver: &Solver,
     ) -> Result<Encoding, Unsupported> {
+        Encoding::constrained(bnn, region, &[], unsafe_, solver)
+    }
+
+    /// As [`Encoding::new`], with input constraints over several inputs: each input they
+    /// mention is a real in its float32 range, at or above a set bit's threshold and at or
+    /// below the float32 number under an unset one's (the input's cell, over the reals), and
+    /// the constraints are linear over those reals.
+    pub fn constrained(
+        bnn: &Bnn,
+        region: &InputBox,
+        constraints: &[LinearConstraint],
+        unsafe_: &OutputConjunction,
+        solver: &Solver,
+    ) -> Result<Encoding, Unsupported> {
         if bnn.precision != Precision::F32 {
             return Err(Unsupported(
                 "the Z3 BNN engine reads float32 binarised networks only".into(),
@@ -168,6 +182,7 @@ impl Encoding {
                 var,
             });
         }
+        input_constraints(bnn, &inputs, &ranges, constraints, solver);
         let mut bits: Vec<Bool> = inputs
             .iter()
             .map(|i| {
@@ -217,6 +232,80 @@ impl Encoding {
             }
         })
     }
+}
+
+/// The neighbour of the float32 number `t` below (or above), in f64.
+fn neighbour(t: f64, up: bool) -> f64 {
+    f64::from(if up {
+        (t as f32).next_up()
+    } else {
+        (t as f32).next_down()
+    })
+}
+
+/// Asserts `constraints` over reals for the inputs they mention, each tied to its bits.
+fn input_constraints(
+    bnn: &Bnn,
+    inputs: &[Input],
+    ranges: &[(f64, f64)],
+    constraints: &[LinearConstraint],
+    solver: &Solver,
+) {
+    if constraints.is_empty() {
+        return;
+    }
+    let exact = |v: f64| real_from_rational(&BigRational::from_float(v).unwrap_or_default());
+    let mut x: Vec<Option<Real>> = vec![None; ranges.len()];
+    for c in constraints {
+        for (i, _) in c.terms() {
+            if x[*i].is_none() {
+                let v = Real::new_const(format!("in{i}"));
+                solver.assert(v.ge(exact(ranges[*i].0)));
+                solver.assert(v.le(exact(ranges[*i].1)));
+                x[*i] = Some(v);
+            }
+        }
+    }
+    for (j, input) in inputs.iter().enumerate() {
+        let (Some(v), Some(b)) = (&x[bnn.bit_input[j]], &input.var) else {
+            continue; // unconstrained, or fixed by the box (which the range already says)
+        };
+        match input.bit {
+            InputBit::AtLeast(t) => {
+                solver.assert(b.implies(v.ge(exact(t))));
+                solver.assert(b.not().implies(v.le(exact(neighbour(t, false)))));
+            }
+            InputBit::AtMost(t) => {
+                solver.assert(b.implies(v.le(exact(t))));
+                solver.assert(b.not().implies(v.ge(exact(neighbour(t, true)))));
+            }
+            InputBit::Always(_) => {}
+        }
+    }
+    for c in constraints {
+        let parts: Vec<Real> = c
+            .terms()
+            .iter()
+            .filter_map(|(i, a)| x[*i].as_ref().map(|v| real_from_rational(a) * v))
+            .collect();
+        let lhs = Real::add(&parts);
+        let rhs = real_from_rational(c.bound());
+        solver.assert(match c.relation() {
+            Relation::Le => lhs.le(&rhs),
+            Relation::Ge => lhs.ge(&rhs),
+        });
+    }
+}
+
+/// The value of every input bit in `model`.
+pub fn bit_values(inputs: &[Input], model: &Model) -> Vec<bool> {
+    inputs
+        .iter()
+        .map(|i| match &i.var {
+            None => i.bit.fires(i.lowest),
+            Some(b) => model.eval(b, true).and_then(|v| v.as_bool()) == Some(true),
+        })
+        .collect()
 }
 
 /// Logit `j` as a Z3 real: for every integer `v` its sum can take, `sum = v → Y_j = y(v)`,

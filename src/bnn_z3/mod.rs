@@ -1,11 +1,12 @@
 //! Z3 as an engine for binarised networks, independent of the SAT engine's CNF: the folded
 //! network ([`crate::bnn`]) with pseudo-Boolean neurons and exactly tabulated logits, one Z3
-//! check per sub-problem. Every model is decoded to an input and replayed before "violated";
-//! this is the differential oracle for [`crate::bnn_sat`].
+//! check per sub-problem; input constraints over several inputs are linear over reals tied to
+//! the input bits. Every model is decoded to an input and replayed before "violated"; this is
+//! the differential oracle for [`crate::bnn_sat`].
 
 mod encode;
 
-pub use encode::{Encoding, Unsupported};
+pub use encode::{bit_values, Encoding, Unsupported};
 
 use crate::bnn::Bnn;
 use crate::engine::{Budget, EngineError};
@@ -37,11 +38,6 @@ pub fn decide(net: &Network, property: &Property, budget: &Budget) -> Result<Ver
         if budget.exhausted() {
             return Ok(Verdict::Unknown("timeout".into()));
         }
-        if !sub.inputs.constraints.is_empty() {
-            let why =
-                "the Z3 BNN engine reads input boxes only, not constraints over several inputs";
-            return Ok(Verdict::Unknown(why.into()));
-        }
         let here;
         let bnn = match &whole {
             Some(b) => b,
@@ -55,7 +51,14 @@ pub fn decide(net: &Network, property: &Property, budget: &Budget) -> Result<Ver
         };
         let solver = Solver::new();
         limit_time(&solver, budget);
-        let enc = match Encoding::new(bnn, &sub.inputs.bounds, sub.unsafe_outputs, &solver) {
+        let constraints = &sub.inputs.constraints;
+        let enc = match Encoding::constrained(
+            bnn,
+            &sub.inputs.bounds,
+            constraints,
+            sub.unsafe_outputs,
+            &solver,
+        ) {
             Ok(e) => e,
             Err(Unsupported(why)) => return Ok(Verdict::Unknown(format!("z3: {why}"))),
         };
@@ -81,7 +84,33 @@ pub fn decide(net: &Network, property: &Property, budget: &Budget) -> Result<Ver
                 problem: "sat without a model".into(),
             })
         })?;
-        let x = enc.decode(bnn, &model);
+        let x = if constraints.is_empty() {
+            enc.decode(bnn, &model)
+        } else {
+            // Z3 says the model's input cell meets the constraints; a float32 point of it is
+            // found as the SAT engine finds one (clear of the bits' thresholds).
+            let bits = bit_values(&enc.inputs, &model);
+            let ins = match crate::bnn_sat::inputs(bnn, &sub.inputs.bounds) {
+                Ok(i) => i,
+                Err(why) => return Ok(Verdict::Unknown(format!("z3: {why}"))),
+            };
+            match crate::bnn_sat::InputCells::new(bnn, &ins, constraints).check(|j| bits[j]) {
+                crate::bnn_sat::Cell::Point(x) => x,
+                crate::bnn_sat::Cell::Undecided(why) => {
+                    return Ok(Verdict::Unknown(format!("z3: {why}")))
+                }
+                crate::bnn_sat::Cell::Empty(_) => {
+                    log::error!(
+                        "z3 (bnn): sub-problem {:?}: Z3's input cell meets the input \
+                         constraints, the exact check says it does not",
+                        sub.id
+                    );
+                    let why = "z3: Z3 and the exact cell check disagree on a pattern's input \
+                               cell (a bug)";
+                    return Ok(Verdict::Unknown(why.into()));
+                }
+            }
+        };
         let exact: Vec<BigRational> = x
             .iter()
             .filter_map(|v| BigRational::from_float(*v))
