@@ -231,12 +231,20 @@ impl Simplex {
             Direction::Increase => 1.0,
             Direction::Decrease => -1.0,
         };
-        let basic = self.tableau.basic(row);
+        self.farkas_rows(&[(row, sign)])
+    }
+
+    /// The sum of the Farkas rows of several violated rows, each given with +1 if its basic
+    /// variable must rise and -1 if it must fall: at a phase-one optimum no nonbasic variable
+    /// can move to decrease the sum of their violations, so the named bounds cap it below 0.
+    pub(super) fn farkas_rows(&self, rows: &[(usize, f64)]) -> Explanation {
         let mut combination = vec![0.0; self.num_vars()];
-        combination[basic] = -sign;
-        for (var, &a) in self.tableau.row(row).iter().enumerate() {
-            if a != 0.0 {
-                combination[var] = sign * a;
+        for &(row, sign) in rows {
+            combination[self.tableau.basic(row)] -= sign;
+            for (c, &a) in combination.iter_mut().zip(self.tableau.row(row)) {
+                if a != 0.0 {
+                    *c += sign * a;
+                }
             }
         }
         let terms = combination

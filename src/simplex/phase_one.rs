@@ -9,7 +9,9 @@
 //! one that decreases the sum at first order (its reduced cost over the violated rows), and
 //! it moves only until it reaches its own bound, a basic variable that held reaches one, or a
 //! violated one reaches the bound it missed: the sum never grows. Bland's rule (smallest
-//! index, entering and leaving) after a while, so that degenerate steps cannot cycle.
+//! index, entering and leaving) after a while, so that degenerate steps cannot cycle. At an
+//! optimum that is still infeasible, the violated rows summed with their signs are the Farkas
+//! row: no nonbasic variable can move to make that sum larger.
 
 use super::tolerances::{
     BLAND_AFTER_MIN, BLAND_AFTER_PER_ROW, FEASIBILITY_TOLERANCE, PIVOT_TOLERANCE,
@@ -25,9 +27,10 @@ enum Step {
 }
 
 impl Simplex {
-    /// At most `max_pivots` iterations (pivots and bound flips) of phase one. At a phase-one
-    /// optimum that is still infeasible, the repair takes over from that basis for the
-    /// remaining iterations: its explanations are single rows, which the caller can use.
+    /// At most `max_pivots` iterations (pivots and bound flips) of phase one. A phase-one
+    /// optimum that is still infeasible is explained by the sum of the violated rows' Farkas
+    /// rows; should that sum not fall short by the tolerance (improvements too small to
+    /// pivot on), the repair takes over from that basis for the remaining iterations.
     pub(super) fn phase_one(&mut self, max_pivots: u64) -> Result<Feasibility, SimplexError> {
         if let Some(explanation) = self.crossed_bounds() {
             return Ok(Feasibility::Infeasible(explanation));
@@ -58,6 +61,11 @@ impl Simplex {
                 if violated.is_empty() {
                     return Ok(Feasibility::Feasible);
                 }
+                let explanation = self.farkas_rows(&violated);
+                if explanation.max_sum(|v, b| self.bounds.get(v.0, b)) < -FEASIBILITY_TOLERANCE {
+                    return Ok(Feasibility::Infeasible(explanation));
+                }
+                // Improvements below the pivot tolerance, or none that a ratio test bounds.
                 return self.repair(max_pivots.saturating_sub(iterations));
             };
             if iterations >= max_pivots {
