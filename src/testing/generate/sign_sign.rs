@@ -4,8 +4,8 @@
 //! layer `k + 1` still uncovered is one more bound on that LP (its sign flipped). Seeds are
 //! tried nearest first (smallest `|u_i|`), at most [`MAX_SEEDS_PER_CONDITION`] per condition.
 //! Every condition is swept once with LPs capped at [`MAX_PIVOTS`], then the ones left open
-//! again with [`RETRY_MAX_PIVOTS`]: most objectives are easy from some seed, and the capped
-//! checks that fail are mostly ones the simplex would never refute.
+//! again with [`RETRY_MAX_PIVOTS`]: most objectives are easy from some seed, and with the
+//! simplex's phase one (see [`super::concolic`]) few checks need more than the first cap.
 //! Every pair is confirmed by execution in float32 (batched, as `vera test coverage` computes)
 //! and in f64, and kept only if both cover the same objectives.
 
