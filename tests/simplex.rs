@@ -1,6 +1,7 @@
 //! The simplex against minilp on generated feasibility problems: same answers, solutions that
 //! satisfy every row and bound, explanations that are valid Farkas certificates, planted
-//! feasible and infeasible cases, and incremental use matching solving from scratch.
+//! feasible and infeasible cases, and incremental use matching solving from scratch; for both
+//! check methods (the repair and phase one).
 
 use std::collections::BTreeMap;
 
@@ -8,7 +9,7 @@ use minilp::{ComparisonOp, OptimizationDirection};
 use proptest::prelude::*;
 use rand::Rng;
 use vera::simplex::tolerances::FEASIBILITY_TOLERANCE;
-use vera::simplex::{Bound, Explanation, Feasibility, Simplex, VarId};
+use vera::simplex::{Bound, CheckMethod, Explanation, Feasibility, Simplex, VarId};
 
 const MAX_PIVOTS: u64 = 10_000;
 /// Slack for checking rows and certificates recomputed here in f64.
@@ -29,7 +30,12 @@ impl Problem {
     }
 
     fn build(&self) -> Simplex {
+        self.build_with(CheckMethod::Repair)
+    }
+
+    fn build_with(&self, method: CheckMethod) -> Simplex {
         let mut lp = Simplex::new();
+        lp.set_method(method);
         for &(lo, hi) in &self.bounds[..self.structural] {
             lp.add_var(lo, hi).unwrap();
         }
@@ -229,14 +235,16 @@ proptest! {
 
     #[test]
     fn agrees_with_minilp(p in problem()) {
-        let mut lp = p.build();
-        let answer = lp.check(MAX_PIVOTS).unwrap();
-        match &answer {
-            Feasibility::Feasible => p.assert_solution(&lp),
-            Feasibility::Infeasible(why) => p.assert_certificate(&lp, why),
-            Feasibility::Unknown => panic!("pivot limit on a small problem"),
+        for method in [CheckMethod::Repair, CheckMethod::PhaseOne] {
+            let mut lp = p.build_with(method);
+            let answer = lp.check(MAX_PIVOTS).unwrap();
+            match &answer {
+                Feasibility::Feasible => p.assert_solution(&lp),
+                Feasibility::Infeasible(why) => p.assert_certificate(&lp, why),
+                Feasibility::Unknown => panic!("pivot limit on a small problem"),
+            }
+            prop_assert_eq!(matches!(answer, Feasibility::Feasible), p.minilp_feasible());
         }
-        prop_assert_eq!(matches!(answer, Feasibility::Feasible), p.minilp_feasible());
     }
 
     #[test]
@@ -309,8 +317,9 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
 
     #[test]
-    fn incremental_matches_from_scratch(p in problem(), ops in prop::collection::vec(op(), 1..30)) {
-        let mut lp = p.build();
+    fn incremental_matches_from_scratch(p in problem(), ops in prop::collection::vec(op(), 1..30), phase_one in any::<bool>()) {
+        let method = if phase_one { CheckMethod::PhaseOne } else { CheckMethod::Repair };
+        let mut lp = p.build_with(method);
         // The bounds the simplex should have, one entry per open level plus the base.
         let mut stack = vec![p.bounds.clone()];
         for op in ops {
@@ -413,17 +422,23 @@ fn seeded_problem(rng: &mut impl Rng, structural: usize, m: usize, density: f64)
 }
 
 /// Not a timing: the answers must match minilp on larger problems, which also run long
-/// enough to exercise the periodic refactorisation. Prints pivots per problem
+/// enough to exercise the periodic refactorisation. Prints pivots per problem and method
 /// (`cargo test --release --test simplex -- --nocapture`).
 #[test]
 fn larger_problems_agree_and_report_pivots() {
+    for method in [CheckMethod::Repair, CheckMethod::PhaseOne] {
+        larger_problems_agree(method);
+    }
+}
+
+fn larger_problems_agree(method: CheckMethod) {
     use rand::SeedableRng;
     let mut rng = rand::rngs::StdRng::seed_from_u64(6);
     for (structural, m, count) in [(8, 7, 300), (30, 30, 60), (60, 60, 20), (150, 150, 4)] {
         let (mut feasible, mut pivots, mut max_pivots, mut refactorisations) = (0, 0, 0, 0);
         for _ in 0..count {
             let p = seeded_problem(&mut rng, structural, m, 0.5);
-            let mut lp = p.build();
+            let mut lp = p.build_with(method);
             let answer = lp.check(MAX_PIVOTS).unwrap();
             match &answer {
                 Feasibility::Feasible => {
@@ -440,8 +455,8 @@ fn larger_problems_agree_and_report_pivots() {
             refactorisations += stats.refactorisations;
         }
         eprintln!(
-            "{structural} vars + {m} rows: {feasible}/{count} feasible, {:.1} pivots per problem \
-             (max {max_pivots}), {refactorisations} refactorisations",
+            "{method:?}: {structural} vars + {m} rows: {feasible}/{count} feasible, {:.1} pivots \
+             per problem (max {max_pivots}), {refactorisations} refactorisations",
             pivots as f64 / count as f64
         );
     }

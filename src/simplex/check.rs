@@ -8,7 +8,9 @@ use super::tolerances::{
     BLAND_AFTER_MIN, BLAND_AFTER_PER_ROW, FEASIBILITY_TOLERANCE, PIVOT_TOLERANCE,
     RECOMPUTE_INTERVAL, REFACTOR_INTERVAL,
 };
-use super::{Bound, Explanation, FarkasTerm, Feasibility, Simplex, SimplexError, VarId};
+use super::{
+    Bound, CheckMethod, Explanation, FarkasTerm, Feasibility, Simplex, SimplexError, VarId,
+};
 
 /// Which way a violated basic variable must move.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,7 +25,10 @@ impl Simplex {
     pub fn check(&mut self, max_pivots: u64) -> Result<Feasibility, SimplexError> {
         self.stats.checks += 1;
         let before = self.stats.pivots;
-        let result = self.repair(max_pivots);
+        let result = match self.method {
+            CheckMethod::Repair => self.repair(max_pivots),
+            CheckMethod::PhaseOne => self.phase_one(max_pivots),
+        };
         let outcome = match &result {
             Ok(Feasibility::Feasible) => "feasible".to_string(),
             Ok(Feasibility::Infeasible(e)) => format!("infeasible ({} bounds)", e.terms.len()),
@@ -43,7 +48,7 @@ impl Simplex {
 
     /// Dutertre and de Moura's `check`: pick a violated basic variable, pivot it with a
     /// nonbasic variable that has room to move it towards its bound, set it to that bound.
-    fn repair(&mut self, max_pivots: u64) -> Result<Feasibility, SimplexError> {
+    pub(super) fn repair(&mut self, max_pivots: u64) -> Result<Feasibility, SimplexError> {
         if let Some(explanation) = self.crossed_bounds() {
             return Ok(Feasibility::Infeasible(explanation));
         }
@@ -100,7 +105,7 @@ impl Simplex {
     }
 
     /// A variable whose lower bound exceeds its upper bound is infeasible on its own.
-    fn crossed_bounds(&self) -> Option<Explanation> {
+    pub(super) fn crossed_bounds(&self) -> Option<Explanation> {
         (0..self.num_vars())
             .find(|&v| self.bounds.lower(v) - self.bounds.upper(v) > FEASIBILITY_TOLERANCE)
             .map(|v| Explanation {
@@ -122,7 +127,7 @@ impl Simplex {
 
     /// Moves nonbasic variables that bound changes left outside their bounds onto the nearest
     /// bound, so that only basic variables can be violated.
-    fn snap_nonbasic(&mut self) {
+    pub(super) fn snap_nonbasic(&mut self) {
         for var in 0..self.num_vars() {
             if self.tableau.row_of(var).is_some() {
                 continue;
@@ -137,7 +142,7 @@ impl Simplex {
     }
 
     /// Recomputes the basic variables' values from the nonbasic ones, dropping drift.
-    fn recompute_basic(&mut self) {
+    pub(super) fn recompute_basic(&mut self) {
         for row in 0..self.tableau.num_rows() {
             self.values[self.tableau.basic(row)] = self.row_value(row);
         }
@@ -198,7 +203,7 @@ impl Simplex {
     }
 
     /// Sets nonbasic `var` to `value`, moving the basic variables with it.
-    fn update_nonbasic(&mut self, var: usize, value: f64) {
+    pub(super) fn update_nonbasic(&mut self, var: usize, value: f64) {
         let delta = value - self.values[var];
         for row in 0..self.tableau.num_rows() {
             let a = self.tableau.row(row)[var];
@@ -210,7 +215,7 @@ impl Simplex {
     }
 
     /// Moves `entering` so that the row's basic variable reaches `target`, then swaps them.
-    fn pivot_and_update(&mut self, row: usize, entering: usize, target: f64) {
+    pub(super) fn pivot_and_update(&mut self, row: usize, entering: usize, target: f64) {
         let basic = self.tableau.basic(row);
         let theta = (target - self.values[basic]) / self.tableau.row(row)[entering];
         self.update_nonbasic(entering, self.values[entering] + theta);
@@ -226,12 +231,20 @@ impl Simplex {
             Direction::Increase => 1.0,
             Direction::Decrease => -1.0,
         };
-        let basic = self.tableau.basic(row);
+        self.farkas_rows(&[(row, sign)])
+    }
+
+    /// The sum of the Farkas rows of several violated rows, each given with +1 if its basic
+    /// variable must rise and -1 if it must fall: at a phase-one optimum no nonbasic variable
+    /// can move to decrease the sum of their violations, so the named bounds cap it below 0.
+    pub(super) fn farkas_rows(&self, rows: &[(usize, f64)]) -> Explanation {
         let mut combination = vec![0.0; self.num_vars()];
-        combination[basic] = -sign;
-        for (var, &a) in self.tableau.row(row).iter().enumerate() {
-            if a != 0.0 {
-                combination[var] = sign * a;
+        for &(row, sign) in rows {
+            combination[self.tableau.basic(row)] -= sign;
+            for (c, &a) in combination.iter_mut().zip(self.tableau.row(row)) {
+                if a != 0.0 {
+                    *c += sign * a;
+                }
             }
         }
         let terms = combination

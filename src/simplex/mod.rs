@@ -6,8 +6,10 @@
 //! de Moura, "A Fast Linear-Arithmetic Solver for DPLL(T)", CAV 2006; Reluplex/Marabou repair
 //! violated basic variables the same way): repair a basic variable that misses a bound by
 //! pivoting it with a nonbasic variable that has room to move, Bland's rule after a while so it
-//! cannot cycle. Rows are permanent; bounds change freely and are restored by [`Simplex::pop`];
-//! the basis survives everything, so each check starts from where the last one ended.
+//! cannot cycle. [`CheckMethod::PhaseOne`] is a primal phase one with a ratio test instead, for
+//! LPs on which the repair's unbounded steps make no progress (`phase_one`). Rows are
+//! permanent; bounds change freely and are restored by [`Simplex::pop`]; the basis survives
+//! everything, so each check starts from where the last one ended.
 //!
 //! ```
 //! use vera::simplex::{Feasibility, Simplex};
@@ -33,6 +35,7 @@ mod certify;
 mod check;
 mod error;
 mod explanation;
+mod phase_one;
 mod tableau;
 pub mod tolerances;
 
@@ -79,6 +82,21 @@ pub struct Statistics {
     pub pivots: u64,
     /// Rebuilds of the tableau from the original rows.
     pub refactorisations: u64,
+    /// Moves of a nonbasic variable from one bound to the other ([`CheckMethod::PhaseOne`]).
+    pub bound_flips: u64,
+}
+
+/// How [`Simplex::check`] searches.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CheckMethod {
+    /// Dutertre and de Moura's repair: cheap pivots, single-row explanations; what the DPLL(T)
+    /// engine uses.
+    #[default]
+    Repair,
+    /// A primal phase one on the sum of violations with a ratio test: no step makes the
+    /// assignment worse, which matters when the nonbasic variables have narrow bounds and
+    /// the rows are many (the concolic LPs); an infeasible answer still comes from the repair.
+    PhaseOne,
 }
 
 /// A bounded-variable simplex over rows `y = Σ a_j · x_j`.
@@ -90,11 +108,17 @@ pub struct Simplex {
     values: Vec<f64>,
     definitions: Vec<Definition>,
     stats: Statistics,
+    method: CheckMethod,
 }
 
 impl Simplex {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Chooses how later checks search; the rows, bounds and basis stay as they are.
+    pub fn set_method(&mut self, method: CheckMethod) {
+        self.method = method;
     }
 
     /// Number of variables, rows' variables included.

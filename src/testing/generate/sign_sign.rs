@@ -4,8 +4,8 @@
 //! layer `k + 1` still uncovered is one more bound on that LP (its sign flipped). Seeds are
 //! tried nearest first (smallest `|u_i|`), at most [`MAX_SEEDS_PER_CONDITION`] per condition.
 //! Every condition is swept once with LPs capped at [`MAX_PIVOTS`], then the ones left open
-//! again with [`RETRY_MAX_PIVOTS`]: most objectives are easy from some seed, and the capped
-//! checks that fail are mostly ones the simplex would never refute.
+//! again with [`RETRY_MAX_PIVOTS`]: most objectives are easy from some seed, and with the
+//! simplex's phase one (see [`super::concolic`]) few checks need more than the first cap.
 //! Every pair is confirmed by execution in float32 (batched, as `vera test coverage` computes)
 //! and in f64, and kept only if both cover the same objectives.
 
@@ -21,6 +21,9 @@ use std::sync::Mutex;
 
 /// Seeds tried per condition neuron before it is given up (DeepCover's bound).
 pub const MAX_SEEDS_PER_CONDITION: usize = 41;
+
+/// A layer pair with at most this many objectives left open lists them in the debug log.
+const OPEN_LISTED: usize = 20;
 
 /// Signs (`u > 0`) per feature layer: the hidden layers, then the outputs.
 pub type Signs = Vec<Vec<bool>>;
@@ -223,6 +226,13 @@ pub fn generate(
             .flatten()
             .fold((0, 0), |(c, t), f| (c + usize::from(*f), t + 1));
         log::debug!("sign-sign: layer pair {k}: {c} of {t} covered");
+        if t - c <= OPEN_LISTED {
+            for (i, row) in layer.iter().enumerate() {
+                for j in (0..row.len()).filter(|&j| !row[j]) {
+                    log::debug!("sign-sign: open objective ({k}, {i}, {j})");
+                }
+            }
+        }
     }
     let stats = SsStats {
         lp_calls: shared.lp_calls,
