@@ -18,6 +18,22 @@ pub fn round(x: f64, precision: Precision) -> f64 {
     }
 }
 
+/// The least number of `precision` above `x` (a number of it).
+pub fn next_up(x: f64, precision: Precision) -> f64 {
+    match precision {
+        Precision::F32 => f64::from((x as f32).next_up()),
+        Precision::F64 => x.next_up(),
+    }
+}
+
+/// The greatest number of `precision` below `x` (a number of it).
+pub fn next_down(x: f64, precision: Precision) -> f64 {
+    match precision {
+        Precision::F32 => f64::from((x as f32).next_down()),
+        Precision::F64 => x.next_down(),
+    }
+}
+
 /// `a + b` as one operation of `precision` (for float32, not via an f64 sum: that would round
 /// twice).
 pub fn add(a: f64, b: f64, precision: Precision) -> f64 {

@@ -16,13 +16,12 @@ pub mod grid;
 mod input_bit;
 mod signum;
 
-pub use chain::{add, Chain};
+pub use chain::{add, next_down, next_up, round, Chain};
 pub use float_range::f32_range;
 pub use input_bit::InputBit;
 
 use crate::network::{LayerKind, Network, Precision};
 use crate::spec::InputBox;
-use chain::round;
 use grid::{Enclosure, Levels, Quantiser};
 
 /// Why a network cannot be folded into a [`Bnn`].

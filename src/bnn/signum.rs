@@ -3,7 +3,7 @@
 //! integer sum a neuron can take, where the computed value is exactly 0), which the fold needs
 //! before it reads such a layer as a sign.
 
-use super::chain::{add, Chain};
+use super::chain::{add, next_down, next_up, Chain};
 use super::IntegerSum;
 use crate::network::Precision;
 
@@ -46,20 +46,6 @@ fn gcd(a: i64, b: i64) -> i64 {
         a
     } else {
         gcd(b, a % b)
-    }
-}
-
-fn next_up(x: f64, precision: Precision) -> f64 {
-    match precision {
-        Precision::F32 => f64::from((x as f32).next_up()),
-        Precision::F64 => x.next_up(),
-    }
-}
-
-fn next_down(x: f64, precision: Precision) -> f64 {
-    match precision {
-        Precision::F32 => f64::from((x as f32).next_down()),
-        Precision::F64 => x.next_down(),
     }
 }
 

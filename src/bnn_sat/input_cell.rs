@@ -8,8 +8,7 @@
 //! query, so these clauses (lemmas) and the SAT solver's proof together prove a "holds".
 
 use super::encode::{Bit, InputBits};
-use crate::bnn::{Bnn, InputBit};
-use crate::network::Precision;
+use crate::bnn::{next_down, next_up, round, Bnn, InputBit};
 use crate::simplex::{Feasibility, Simplex};
 use crate::spec::{LinearConstraint, Relation};
 use num_rational::BigRational;
@@ -70,24 +69,6 @@ pub struct InputCells<'a> {
 
 fn rational(v: f64) -> BigRational {
     BigRational::from_float(v).unwrap_or_default()
-}
-
-/// `v` rounded to the nearest number of `precision`.
-fn round(v: f64, precision: Precision) -> f64 {
-    match precision {
-        Precision::F32 => f64::from(v as f32),
-        Precision::F64 => v,
-    }
-}
-
-/// The neighbour of `v` below (or above) among the numbers of `precision`.
-fn neighbour(v: f64, precision: Precision, up: bool) -> f64 {
-    match (precision, up) {
-        (Precision::F32, true) => f64::from((v as f32).next_up()),
-        (Precision::F32, false) => f64::from((v as f32).next_down()),
-        (Precision::F64, true) => v.next_up(),
-        (Precision::F64, false) => v.next_down(),
-    }
 }
 
 impl<'a> InputCells<'a> {
@@ -154,9 +135,9 @@ impl<'a> InputCells<'a> {
             // The bit's value as a bound: x >= t, or x <= t.
             let (t, is_lower) = match (self.bnn.inputs[j], v) {
                 (InputBit::AtLeast(t), true) => (t, true),
-                (InputBit::AtLeast(t), false) => (neighbour(t, precision, false), false),
+                (InputBit::AtLeast(t), false) => (next_down(t, precision), false),
                 (InputBit::AtMost(t), true) => (t, false),
-                (InputBit::AtMost(t), false) => (neighbour(t, precision, true), true),
+                (InputBit::AtMost(t), false) => (next_up(t, precision), true),
                 (InputBit::Always(_), _) => continue,
             };
             if is_lower && t > c.lower {
@@ -367,7 +348,7 @@ impl<'a> InputCells<'a> {
     ) -> Cell {
         let ulp = |c: &Interval| {
             let m = c.lower.abs().max(c.upper.abs());
-            (neighbour(m, self.bnn.precision, true) - m).abs()
+            (next_up(m, self.bnn.precision) - m).abs()
         };
         let shifts: Vec<f64> = self
             .constraints
@@ -431,6 +412,7 @@ mod tests {
     use super::*;
     use crate::bnn::Bnn;
     use crate::bnn_sat::encode::Input;
+    use crate::network::Precision;
     use num_bigint::BigInt;
 
     /// Two inputs in [0, 1], each with one free bit `x >= 0.5` (variables 1 and 2).

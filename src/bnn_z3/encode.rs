@@ -4,7 +4,7 @@
 //! pseudo-Boolean constraint over the previous bits, each logit a real tied to the exact value
 //! of its float tail at every integer its sum can take, and each atom linear over those reals.
 
-use crate::bnn::{Bnn, InputBit, IntegerSum, Logit, Rule};
+use crate::bnn::{next_down, next_up, Bnn, InputBit, IntegerSum, Logit, Rule};
 use crate::network::Precision;
 use crate::smt_z3::real_from_rational;
 use crate::spec::{InputBox, LinearConstraint, OutputConjunction, Relation};
@@ -234,15 +234,6 @@ impl Encoding {
     }
 }
 
-/// The neighbour of the float32 number `t` below (or above), in f64.
-fn neighbour(t: f64, up: bool) -> f64 {
-    f64::from(if up {
-        (t as f32).next_up()
-    } else {
-        (t as f32).next_down()
-    })
-}
-
 /// Asserts `constraints` over reals for the inputs they mention, each tied to its bits.
 fn input_constraints(
     bnn: &Bnn,
@@ -273,11 +264,11 @@ fn input_constraints(
         match input.bit {
             InputBit::AtLeast(t) => {
                 solver.assert(b.implies(v.ge(exact(t))));
-                solver.assert(b.not().implies(v.le(exact(neighbour(t, false)))));
+                solver.assert(b.not().implies(v.le(exact(next_down(t, bnn.precision)))));
             }
             InputBit::AtMost(t) => {
                 solver.assert(b.implies(v.le(exact(t))));
-                solver.assert(b.not().implies(v.ge(exact(neighbour(t, true)))));
+                solver.assert(b.not().implies(v.ge(exact(next_up(t, bnn.precision)))));
             }
             InputBit::Always(_) => {}
         }

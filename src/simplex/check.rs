@@ -49,12 +49,10 @@ impl Simplex {
     /// Dutertre and de Moura's `check`: pick a violated basic variable, pivot it with a
     /// nonbasic variable that has room to move it towards its bound, set it to that bound.
     pub(super) fn repair(&mut self, max_pivots: u64) -> Result<Feasibility, SimplexError> {
-        if let Some(explanation) = self.crossed_bounds() {
+        if let Some(explanation) = self.start() {
             return Ok(Feasibility::Infeasible(explanation));
         }
-        self.snap_nonbasic();
-        self.recompute_basic();
-        let bland_after = BLAND_AFTER_MIN + BLAND_AFTER_PER_ROW * self.tableau.num_rows() as u64;
+        let bland_after = self.bland_after();
         let mut pivots = 0;
         // Whether basic values were updated incrementally since the last recomputation: a
         // feasible answer is only given on freshly recomputed values.
@@ -104,8 +102,24 @@ impl Simplex {
         }
     }
 
+    /// What every check does first: the explanation when some variable's bounds cross;
+    /// otherwise the nonbasic variables moved onto their bounds and the basic ones recomputed.
+    pub(super) fn start(&mut self) -> Option<Explanation> {
+        if let Some(explanation) = self.crossed_bounds() {
+            return Some(explanation);
+        }
+        self.snap_nonbasic();
+        self.recompute_basic();
+        None
+    }
+
+    /// Pivots after which a check switches to Bland's rule.
+    pub(super) fn bland_after(&self) -> u64 {
+        BLAND_AFTER_MIN + BLAND_AFTER_PER_ROW * self.tableau.num_rows() as u64
+    }
+
     /// A variable whose lower bound exceeds its upper bound is infeasible on its own.
-    pub(super) fn crossed_bounds(&self) -> Option<Explanation> {
+    fn crossed_bounds(&self) -> Option<Explanation> {
         (0..self.num_vars())
             .find(|&v| self.bounds.lower(v) - self.bounds.upper(v) > FEASIBILITY_TOLERANCE)
             .map(|v| Explanation {
@@ -127,7 +141,7 @@ impl Simplex {
 
     /// Moves nonbasic variables that bound changes left outside their bounds onto the nearest
     /// bound, so that only basic variables can be violated.
-    pub(super) fn snap_nonbasic(&mut self) {
+    fn snap_nonbasic(&mut self) {
         for var in 0..self.num_vars() {
             if self.tableau.row_of(var).is_some() {
                 continue;

@@ -14,8 +14,7 @@
 //! row: no nonbasic variable can move to make that sum larger.
 
 use super::tolerances::{
-    BLAND_AFTER_MIN, BLAND_AFTER_PER_ROW, FEASIBILITY_TOLERANCE, PIVOT_TOLERANCE,
-    RECOMPUTE_INTERVAL, REFACTOR_INTERVAL,
+    FEASIBILITY_TOLERANCE, PIVOT_TOLERANCE, RECOMPUTE_INTERVAL, REFACTOR_INTERVAL,
 };
 use super::{Feasibility, Simplex, SimplexError};
 
@@ -32,12 +31,10 @@ impl Simplex {
     /// rows; should that sum not fall short by the tolerance (improvements too small to
     /// pivot on), the repair takes over from that basis for the remaining iterations.
     pub(super) fn phase_one(&mut self, max_pivots: u64) -> Result<Feasibility, SimplexError> {
-        if let Some(explanation) = self.crossed_bounds() {
+        if let Some(explanation) = self.start() {
             return Ok(Feasibility::Infeasible(explanation));
         }
-        self.snap_nonbasic();
-        self.recompute_basic();
-        let bland_after = BLAND_AFTER_MIN + BLAND_AFTER_PER_ROW * self.tableau.num_rows() as u64;
+        let bland_after = self.bland_after();
         let mut iterations = 0;
         let mut drifted = false;
         loop {
