@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::bnn_case::{box_text, violated_in_f32};
+use common::bnn_case::{box_text, cnf_only, least_f32_where, violated_in_f32};
 use common::generate::random_bnn;
 use common::{repo, vera, Sampler};
 use num_bigint::BigInt;
@@ -89,32 +89,9 @@ fn cells(net: &Network, i: usize, lo: f32, hi: f32) -> Vec<(f32, f32)> {
     if first_bit(net, i, lo) == first_bit(net, i, hi) {
         return vec![(lo, hi)];
     }
-    let key = |x: f32| {
-        let b = x.to_bits();
-        if b >> 31 == 1 {
-            -i64::from(b & 0x7fff_ffff)
-        } else {
-            i64::from(b)
-        }
-    };
-    let value = |k: i64| {
-        f32::from_bits(if k < 0 {
-            (-k) as u32 | 0x8000_0000
-        } else {
-            k as u32
-        })
-    };
     let at_lo = first_bit(net, i, lo);
-    let (mut a, mut b) = (key(lo), key(hi));
-    while b - a > 1 {
-        let m = a + (b - a) / 2;
-        if first_bit(net, i, value(m)) == at_lo {
-            a = m;
-        } else {
-            b = m;
-        }
-    }
-    vec![(lo, value(a)), (value(b), hi)]
+    let first = least_f32_where(lo, hi, |x| first_bit(net, i, x) != at_lo);
+    vec![(lo, first.next_down()), (first, hi)]
 }
 
 /// The oracle: whether some unsafe pattern's cell meets the constraints (over the reals).
@@ -254,14 +231,6 @@ fn agree_with_oracle(options: &SatOptions, proofs: bool) -> (usize, usize, usize
     (holds, violated, cut, lemmas)
 }
 
-fn cnf_only(solver: SatSolver) -> SatOptions {
-    SatOptions {
-        solver,
-        enumerate_up_to: 0,
-        ..SatOptions::default()
-    }
-}
-
 #[test]
 fn varisat_with_lemmas_agrees_with_the_polygon_oracle() {
     let (.., lemmas) = agree_with_oracle(&cnf_only(SatSolver::Varisat), true);
@@ -290,19 +259,14 @@ fn exact64(v: f64) -> BigRational {
 }
 
 /// `vera verify --json` on the committed sparse EEV model, the box of radius [`EPS`] levels
-/// around held-out digit [`DIGIT`], and `constraints` (`(coefficients by input, bound)`, meaning
+/// around held-out digit [`DIGIT`] (its pixels `center`), and `constraints` (`(coefficients by input, bound)`, meaning
 /// `Σ c_i·X_i <= bound`), with the SAT solver deciding (no enumeration) and `--proof`.
 fn verify_constrained(
     dir: &std::path::Path,
     round: usize,
+    center: &[f64],
     constraints: &[(Vec<(usize, i64)>, BigRational)],
 ) -> serde_json::Value {
-    let center: Vec<f64> =
-        std::fs::read_to_string(repo(&format!("benchmarks/bnn/centers/digit{DIGIT}.txt")))
-            .unwrap()
-            .split_whitespace()
-            .map(|v| v.parse().unwrap())
-            .collect();
     let mut text = String::new();
     for i in 0..784 {
         text += &format!("(declare-const X_{i} Real)\n");
@@ -374,7 +338,7 @@ fn cli_constraints_cut_off_witnesses_until_the_property_holds_with_a_checked_pro
     // meeting every constraint, or "holds" thanks to the lemmas.
     let mut constraints: Vec<(Vec<(usize, i64)>, BigRational)> = Vec::new();
     for round in 0..ROUNDS {
-        let j = verify_constrained(dir.path(), round, &constraints);
+        let j = verify_constrained(dir.path(), round, &center, &constraints);
         match j["verdict"].as_str().unwrap() {
             "violated" => {
                 let w: Vec<f64> = j["witness"]["input"]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::bnn_case::{corner_oracle, random_case};
+use common::bnn_case::{cnf_only, corner_oracle, random_case};
 use vera::bnn_sat::{decide, SatOptions, SatSolver};
 use vera::engine::Budget;
 use vera::verify::Verdict;
@@ -59,14 +59,6 @@ fn agree_with_oracle(options: &SatOptions, proofs: bool) -> (usize, usize) {
         "{holds} holds, {violated} violated"
     );
     (holds, violated)
-}
-
-fn cnf_only(solver: SatSolver) -> SatOptions {
-    SatOptions {
-        solver,
-        enumerate_up_to: 0,
-        ..SatOptions::default()
-    }
 }
 
 #[test]

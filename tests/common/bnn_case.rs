@@ -7,6 +7,7 @@
 use super::generate::{random_bnn, random_quantised_bnn};
 use super::Sampler;
 use num_rational::BigRational;
+use vera::bnn_sat::{SatOptions, SatSolver};
 use vera::network::Network;
 use vera::spec::{vnnlib, Property};
 
@@ -72,11 +73,9 @@ pub fn random_case(seed: u64) -> BnnCase {
     }
 }
 
-/// The float32 points of `[lo, hi]` that realise every grid level `round(fl(x / step))` takes
-/// there, one per level: `lo` and the least float32 number of each higher level (found by
-/// bisection over the float32 numbers, here and not by vera).
-pub fn level_points(lo: f32, hi: f32, step: f32) -> Vec<f32> {
-    let level = |x: f32| (x / step).round_ties_even();
+/// The least float32 number of `(lo, hi]` where `holds`, which is false at `lo`, true at `hi`
+/// and monotone between them (by bisection over the float32 numbers, here and not by vera).
+pub fn least_f32_where(lo: f32, hi: f32, holds: impl Fn(f32) -> bool) -> f32 {
     // The float32 numbers in order, as integers.
     let key = |x: f32| {
         let b = x.to_bits();
@@ -93,20 +92,28 @@ pub fn level_points(lo: f32, hi: f32, step: f32) -> Vec<f32> {
             k as u32
         })
     };
+    let (mut a, mut b) = (key(lo), key(hi)); // !holds(a), holds(b)
+    while b - a > 1 {
+        let m = a + (b - a) / 2;
+        if holds(value(m)) {
+            b = m;
+        } else {
+            a = m;
+        }
+    }
+    value(b)
+}
+
+/// The float32 points of `[lo, hi]` that realise every grid level `round(fl(x / step))` takes
+/// there, one per level: `lo` and the least float32 number of each higher level.
+pub fn level_points(lo: f32, hi: f32, step: f32) -> Vec<f32> {
+    let level = |x: f32| (x / step).round_ties_even();
     let mut points = vec![lo];
     let mut k = level(lo) + 1.0;
     while k <= level(hi) {
-        let (mut a, mut b) = (key(lo), key(hi)); // level(a) < k <= level(b)
-        while b - a > 1 {
-            let m = a + (b - a) / 2;
-            if level(value(m)) >= k {
-                b = m;
-            } else {
-                a = m;
-            }
-        }
-        points.push(value(b));
-        k = level(value(b)) + 1.0;
+        let first = least_f32_where(lo, hi, |x| level(x) >= k);
+        points.push(first);
+        k = level(first) + 1.0;
     }
     points
 }
@@ -177,6 +184,15 @@ pub fn random_grid_case(seed: u64) -> GridCase {
             hi,
         },
         points,
+    }
+}
+
+/// SAT options that send every query to `solver` (no enumeration).
+pub fn cnf_only(solver: SatSolver) -> SatOptions {
+    SatOptions {
+        solver,
+        enumerate_up_to: 0,
+        ..SatOptions::default()
     }
 }
 
