@@ -2,10 +2,12 @@
 //! patterns of them: every pattern some input realises (each free input's level, for a
 //! quantised input's order bits; each free bit otherwise) is run through the folded integer
 //! network, visited in reflected mixed-radix Gray code order so that each step moves one
-//! input by one level, flipping one bit, and only the sums that depend on it (and on the
-//! neurons that flip in turn) are updated. The patterns are split among threads by the levels
-//! of the last inputs. An enumeration that finds nothing is its own certificate: it can be
-//! re-run.
+//! input by one level, flipping one bit, and only the sums of the first-layer neurons the box
+//! leaves free that depend on it are updated. The later layers run only for a first-layer
+//! pattern not met before (each worker remembers up to [`MEMO_PATTERNS`] of them and whether
+//! they reach the unsafe set): far fewer than the input patterns. The patterns are split
+//! among threads by the levels of the last inputs. An enumeration that finds nothing is its
+//! own certificate: it can be re-run.
 
 use super::encode::{Bit, InputBits};
 use crate::bnn::{Bnn, Logit};
@@ -13,10 +15,16 @@ use crate::engine::Budget;
 use crate::network::Precision;
 use crate::spec::{OutputConjunction, Relation};
 use num_rational::BigRational;
+use rustc_hash::FxHashMap;
 
 /// Most patterns enumerated, as a power of two (2^24 patterns: about a minute on this
 /// project's 2-core machine for the MNIST networks of benchmarks/bnn).
 pub const MAX_FREE: usize = 24;
+
+/// First-layer patterns a worker remembers the outputs of (their unsafe-or-not), so that a
+/// pattern met again skips the later layers: the dense EEV model's boxes of 26 free inputs
+/// realise 67 million input patterns but under 100,000 first-layer patterns.
+pub const MEMO_PATTERNS: usize = 1 << 22;
 
 /// How often (in patterns) a worker looks at the budget.
 const POLL_EVERY: u64 = 1 << 12;
@@ -78,20 +86,39 @@ impl PackedSum {
 /// (updated incrementally as inputs flip), the later layers and the logits as packed sums.
 struct Prepared<'a> {
     bnn: &'a Bnn,
-    /// `fan[i]`: (first-layer neuron, coefficient) for each neuron reading input i.
-    fan: Vec<Vec<(usize, i64)>>,
+    /// `fan[i]`: (first-layer neuron, coefficient, its slot in [`Prepared::free_first`]) for
+    /// each neuron reading input bit i that the box leaves free (the others never flip).
+    fan: Vec<Vec<(usize, i64, usize)>>,
+    /// The first-layer neurons some pattern of the free bits can flip.
+    free_first: Vec<usize>,
     /// Hidden layers after the first, as packed sums over the layer below.
     later: Vec<Vec<PackedSum>>,
     logits: Vec<PackedSum>,
 }
 
 impl<'a> Prepared<'a> {
-    fn new(bnn: &'a Bnn) -> Prepared<'a> {
+    fn new(bnn: &'a Bnn, inputs: &InputBits) -> Prepared<'a> {
         let mut fan = vec![Vec::new(); bnn.inputs.len()];
+        let mut free_first = Vec::new();
         if let Some(first) = bnn.hidden.first() {
             for (n, neuron) in first.iter().enumerate() {
+                let (mut lo, mut hi) = (neuron.sum.constant, neuron.sum.constant);
                 for &(j, c) in &neuron.sum.terms {
-                    fan[j].push((n, c));
+                    match inputs.bits[j].lit {
+                        Bit::Const(true) => (lo, hi) = (lo + c, hi + c),
+                        Bit::Const(false) => {}
+                        Bit::Var(_) => (lo, hi) = (lo + c.min(0), hi + c.max(0)),
+                    }
+                }
+                if neuron.rule.fires(lo) == neuron.rule.fires(hi) {
+                    continue;
+                }
+                let slot = free_first.len();
+                free_first.push(n);
+                for &(j, c) in &neuron.sum.terms {
+                    if matches!(inputs.bits[j].lit, Bit::Var(_)) {
+                        fan[j].push((n, c, slot));
+                    }
                 }
             }
         }
@@ -117,6 +144,7 @@ impl<'a> Prepared<'a> {
         Prepared {
             bnn,
             fan,
+            free_first,
             later,
             logits,
         }
@@ -139,7 +167,11 @@ struct State<'a, 'b> {
     net: &'b Prepared<'a>,
     inputs: Vec<bool>,
     sums: Vec<i64>,
+    /// The first layer's bits, packed, as the inputs set them now.
     first: Vec<u64>,
+    /// The bits of the first-layer neurons the box leaves free, packed in their order in
+    /// [`Prepared::free_first`]: the key of the first layer's pattern.
+    key: Vec<u64>,
     /// The bits of each later hidden layer, as last computed.
     later: Vec<Vec<u64>>,
     logits: Vec<f64>,
@@ -153,32 +185,35 @@ fn logit_value(l: &Logit, p: i64, precision: Precision) -> f64 {
 impl<'a, 'b> State<'a, 'b> {
     fn new(net: &'b Prepared<'a>, inputs: Vec<bool>) -> State<'a, 'b> {
         let bnn = net.bnn;
-        let sums = bnn
+        let sums: Vec<i64> = bnn
             .hidden
             .first()
             .map(|l| l.iter().map(|n| n.sum.value(&inputs)).collect())
             .unwrap_or_default();
+        let first = match bnn.hidden.first() {
+            Some(layer) => pack(
+                layer.iter().zip(&sums).map(|(n, p)| n.rule.fires(*p)),
+                layer.len(),
+            ),
+            None => pack(inputs.iter().copied(), inputs.len()),
+        };
+        let key = pack(
+            net.free_first
+                .iter()
+                .map(|&n| first[n / 64] >> (n % 64) & 1 == 1),
+            net.free_first.len(),
+        );
         let mut s = State {
             net,
             inputs,
             sums,
-            first: Vec::new(),
+            first,
+            key,
             later: vec![Vec::new(); net.later.len()],
             logits: Vec::new(),
         };
-        s.first = s.first_bits();
         s.outputs();
         s
-    }
-
-    fn first_bits(&self) -> Vec<u64> {
-        match self.net.bnn.hidden.first() {
-            Some(layer) => pack(
-                layer.iter().zip(&self.sums).map(|(n, p)| n.rule.fires(*p)),
-                layer.len(),
-            ),
-            None => pack(self.inputs.iter().copied(), self.inputs.len()),
-        }
     }
 
     /// The logits from the first layer's bits through the packed layers; a layer whose bits
@@ -214,20 +249,26 @@ impl<'a, 'b> State<'a, 'b> {
             .collect();
     }
 
-    /// Flips input `i`; true when the outputs may have changed (the first layer did).
+    /// Flips input `i`, updating the first layer's sums and bits (not the outputs); true
+    /// when some first-layer bit changed. Without hidden layers the inputs are the bits.
     fn flip_input(&mut self, i: usize) -> bool {
         self.inputs[i] = !self.inputs[i];
+        if self.net.bnn.hidden.is_empty() {
+            self.first[i / 64] ^= 1 << (i % 64);
+            return true;
+        }
         let delta = if self.inputs[i] { 1 } else { -1 };
-        for &(n, c) in &self.net.fan[i] {
+        let mut changed = false;
+        for &(n, c, slot) in &self.net.fan[i] {
             self.sums[n] += c * delta;
+            let fires = self.net.bnn.hidden[0][n].rule.fires(self.sums[n]);
+            if fires != (self.first[n / 64] >> (n % 64) & 1 == 1) {
+                self.first[n / 64] ^= 1 << (n % 64);
+                self.key[slot / 64] ^= 1 << (slot % 64);
+                changed = true;
+            }
         }
-        let first = self.first_bits();
-        if first == self.first {
-            return false;
-        }
-        self.first = first;
-        self.outputs();
-        true
+        changed
     }
 }
 
@@ -351,7 +392,7 @@ pub fn enumerate(
         "enumerate: too many patterns ({patterns})"
     );
     let groups = free_groups(inputs);
-    let prepared = Prepared::new(bnn);
+    let prepared = Prepared::new(bnn, inputs);
     let start: Vec<bool> = inputs
         .bits
         .iter()
@@ -373,6 +414,7 @@ pub fn enumerate(
     let stop = std::sync::atomic::AtomicBool::new(false);
     let timed_out = std::sync::atomic::AtomicBool::new(false);
     let conjunctions: Vec<Vec<Atom>> = unsafe_.iter().map(|c| atoms(c)).collect();
+    let no_hidden = bnn.hidden.is_empty();
     let unsafe_now = |s: &State| -> bool {
         conjunctions
             .iter()
@@ -382,8 +424,10 @@ pub fn enumerate(
         for t in 0..threads.min(chunks as usize) {
             let (prepared, start, found, stop, timed_out) =
                 (&prepared, &start, &found, &stop, &timed_out);
+            let unsafe_now = &unsafe_now;
             scope.spawn(move || {
                 let mut polled = 0u64;
+                let mut memo: FxHashMap<Vec<u64>, bool> = FxHashMap::default();
                 for chunk in (t as u64..chunks).step_by(threads) {
                     let mut x = start.clone();
                     let mut rest = chunk;
@@ -397,10 +441,25 @@ pub fn enumerate(
                     let mut s = State::new(prepared, x);
                     let mut gray = Gray::new(low.len());
                     let mut changed = true;
+                    let mut fresh = true;
                     let mut unsafe_outputs = false;
                     loop {
                         if changed {
-                            unsafe_outputs = unsafe_now(&s);
+                            // The outputs of a first-layer pattern seen before are known.
+                            unsafe_outputs = match memo.get(&s.key) {
+                                Some(u) if !fresh => *u,
+                                _ => {
+                                    if !fresh {
+                                        s.outputs();
+                                    }
+                                    let u = unsafe_now(&s);
+                                    if memo.len() < MEMO_PATTERNS && !no_hidden {
+                                        memo.insert(s.key.clone(), u);
+                                    }
+                                    u
+                                }
+                            };
+                            fresh = false;
                         }
                         if unsafe_outputs && accept(&s.inputs) {
                             *found.lock().unwrap_or_else(|e| e.into_inner()) =
