@@ -10,6 +10,7 @@
 //! own certificate: it can be re-run.
 
 use super::encode::{Bit, InputBits};
+use super::first_layer_patterns::{first_layer_patterns, FirstLayer};
 use crate::bnn::{Bnn, Logit};
 use crate::engine::Budget;
 use crate::network::Precision;
@@ -17,9 +18,14 @@ use crate::spec::{OutputConjunction, Relation};
 use num_rational::BigRational;
 use rustc_hash::FxHashMap;
 
-/// Most patterns enumerated, as a power of two (2^24 patterns: about a minute on this
-/// project's 2-core machine for the MNIST networks of benchmarks/bnn).
-pub const MAX_FREE: usize = 24;
+/// Most input patterns enumerated, as a power of two. Through the first layer's patterns
+/// ([`first_layer_patterns`]) what counts is how many states those take, not the input
+/// patterns; the walk over every input pattern takes at most 2^[`MAX_WALK`].
+pub const MAX_FREE: usize = 48;
+
+/// Most input patterns walked one by one, as a power of two (2^28 patterns: about 15 s on
+/// this project's 2-core machine for the dense EEV model of benchmarks/bnn).
+pub const MAX_WALK: usize = 28;
 
 /// First-layer patterns a worker remembers the outputs of (their unsafe-or-not), so that a
 /// pattern met again skips the later layers: the dense EEV model's boxes of 26 free inputs
@@ -374,7 +380,7 @@ impl Gray {
     }
 }
 
-/// Enumerates every pattern of the free bits that some input realises (at most 2^[`MAX_FREE`])
+/// Enumerates every pattern of the free bits that some input realises (at most 2^[`MAX_WALK`])
 /// on `threads` threads, until one reaches the unsafe set and `accept` takes it (every input
 /// bit's value); `accept` is how input constraints over several inputs rule out patterns
 /// whose cell has no point satisfying them.
@@ -388,7 +394,7 @@ pub fn enumerate(
 ) -> Enumerated {
     let patterns = inputs.patterns();
     assert!(
-        patterns <= 1 << MAX_FREE,
+        patterns <= 1 << MAX_WALK,
         "enumerate: too many patterns ({patterns})"
     );
     let groups = free_groups(inputs);
@@ -494,4 +500,82 @@ pub fn enumerate(
         return Enumerated::Timeout;
     }
     Enumerated::Safe { patterns }
+}
+
+/// Decides the query on the distinct first-layer patterns of the box
+/// ([`first_layer_patterns`]), split among `threads` threads: the unsafe set is reached when
+/// one of them reaches it (any input realising it does). `None` when the patterns are too
+/// many to find that way (or the network has no hidden layer). Only for boxes without input
+/// constraints over several inputs: a pattern stands for all the inputs that realise it.
+pub fn enumerate_first_layer(
+    bnn: &Bnn,
+    inputs: &InputBits,
+    unsafe_: &[&OutputConjunction],
+    budget: &Budget,
+    threads: usize,
+) -> Option<Enumerated> {
+    let realised = match first_layer_patterns(bnn, inputs, budget) {
+        FirstLayer::Patterns(r) => r,
+        FirstLayer::TooMany => return None,
+        FirstLayer::Timeout => return Some(Enumerated::Timeout),
+    };
+    log::debug!(
+        "sat: {} input patterns give {} first-layer patterns",
+        inputs.patterns(),
+        realised.first.len()
+    );
+    let prepared = Prepared::new(bnn, inputs);
+    let conjunctions: Vec<Vec<Atom>> = unsafe_.iter().map(|c| atoms(c)).collect();
+    let found = std::sync::Mutex::new(None::<usize>);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let timed_out = std::sync::atomic::AtomicBool::new(false);
+    let threads = threads.max(1);
+    std::thread::scope(|scope| {
+        for t in 0..threads {
+            let (prepared, realised, conjunctions) = (&prepared, &realised, &conjunctions);
+            let (found, stop, timed_out) = (&found, &stop, &timed_out);
+            scope.spawn(move || {
+                let mut s = State {
+                    net: prepared,
+                    inputs: Vec::new(),
+                    sums: Vec::new(),
+                    first: Vec::new(),
+                    key: Vec::new(),
+                    later: vec![Vec::new(); prepared.later.len()],
+                    logits: Vec::new(),
+                };
+                for (k, p) in (t..realised.first.len()).step_by(threads).enumerate() {
+                    if k % 256 == 0 {
+                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                            return;
+                        }
+                        if budget.exhausted() {
+                            timed_out.store(true, std::sync::atomic::Ordering::Relaxed);
+                            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                            return;
+                        }
+                    }
+                    s.first.clone_from(&realised.first[p]);
+                    s.outputs();
+                    if conjunctions
+                        .iter()
+                        .any(|c| c.iter().all(|a| a.holds(&s.logits)))
+                    {
+                        *found.lock().unwrap_or_else(|e| e.into_inner()) = Some(p);
+                        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    if let Some(p) = found.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Some(Enumerated::Unsafe(realised.inputs(p)));
+    }
+    if timed_out.load(std::sync::atomic::Ordering::Relaxed) {
+        return Some(Enumerated::Timeout);
+    }
+    Some(Enumerated::Safe {
+        patterns: inputs.patterns(),
+    })
 }

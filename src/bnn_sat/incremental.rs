@@ -124,7 +124,10 @@ impl<'a> Incremental<'a> {
         };
         if enumerable(&here, &self.options) {
             let threads = self.options.threads;
-            return Ok(by_enumeration(self.net, property, bnn, &here, q, budget, threads)?.verdict);
+            if let Some(found) = by_enumeration(self.net, property, bnn, &here, q, budget, threads)?
+            {
+                return Ok(found.verdict);
+            }
         }
         let mut reusable = self
             .kept

@@ -7,6 +7,7 @@
 
 mod encode;
 mod enumerate;
+mod first_layer_patterns;
 mod incremental;
 mod input_cell;
 mod rup;
@@ -14,7 +15,8 @@ mod solver;
 mod totalizer;
 
 pub use encode::{decode, inputs, Bit, Encoding, Input, InputBits, Size, Unsupported};
-pub use enumerate::{enumerate, Enumerated, MAX_FREE};
+pub use enumerate::{enumerate, enumerate_first_layer, Enumerated, MAX_FREE, MAX_WALK};
+pub use first_layer_patterns::{first_layer_patterns, FirstLayer, Realised};
 pub use incremental::Incremental;
 pub use input_cell::{Cell, InputCells};
 pub use rup::{check as check_rup, check_within as check_rup_within, RupCheck};
@@ -71,11 +73,18 @@ pub const SAT_FIRST_ABOVE: usize = 16;
 /// leaves most of its last hidden layers unfixed), which varisat does not settle in seconds.
 pub const DEFAULT_SAT_FIRST_UP_TO_CLAUSES: usize = 50_000;
 
-/// Free inputs up to which a query is enumerated by default. Measured on benchmarks/bnn's
-/// Narodytska network (784-200-100-100-100-10) on 2 cores: 2^18 patterns take about 1.6 s,
-/// while the CNF of boxes leaving 14 to 22 bits free often takes varisat or CaDiCaL over a
-/// minute (the hidden layers stay unfixed though only a few inputs are free).
-pub const DEFAULT_ENUMERATE_UP_TO: usize = 20;
+/// Input patterns (as a power of 2) above which a box without input constraints over several
+/// inputs is enumerated through its first-layer patterns ([`first_layer_patterns`]) rather
+/// than walked pattern by pattern.
+pub const FIRST_LAYER_ABOVE: usize = 22;
+
+/// Free inputs up to which a query is enumerated by default. Measured on benchmarks/bnn: on
+/// the Narodytska network (784-200-100-100-100-10) the CNF of boxes leaving 14 to 22 bits
+/// free often takes varisat or CaDiCaL over a minute (the hidden layers stay unfixed though
+/// only a few inputs are free), and on the dense EEV model (784-500-300-200-100-10) boxes of
+/// 26 to 32 free inputs give CNFs of 2 million clauses that no solver settles in a minute,
+/// while their first-layer patterns are found in 1 to 33 s ([`first_layer_patterns`]).
+pub const DEFAULT_ENUMERATE_UP_TO: usize = 40;
 
 /// What the SAT engine found, and the proofs behind a "holds".
 #[derive(Debug, Clone, PartialEq)]
@@ -244,7 +253,7 @@ fn by_enumeration(
     q: &Query,
     budget: &Budget,
     threads: usize,
-) -> Result<ByEnumeration, VerifyError> {
+) -> Result<Option<ByEnumeration>, VerifyError> {
     let cells = InputCells::new(bnn, ins, &q.inputs.constraints);
     let constrained = !q.inputs.constraints.is_empty();
     let ruled_out = std::sync::atomic::AtomicUsize::new(0);
@@ -255,7 +264,18 @@ fn by_enumeration(
         ruled_out.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         false
     };
-    let found = enumerate(bnn, ins, &q.unsafe_outputs, budget, threads, &accept);
+    let by_patterns = if constrained || ins.patterns() <= 1 << FIRST_LAYER_ABOVE {
+        None
+    } else {
+        enumerate_first_layer(bnn, ins, &q.unsafe_outputs, budget, threads)
+    };
+    let found = match by_patterns {
+        Some(found) => found,
+        None if ins.patterns() <= 1 << MAX_WALK => {
+            enumerate(bnn, ins, &q.unsafe_outputs, budget, threads, &accept)
+        }
+        None => return Ok(None),
+    };
     log::debug!("sat: enumerated {} free inputs: {found:?}", ins.free());
     let ruled_out = ruled_out.into_inner();
     let (verdict, patterns) = match found {
@@ -267,22 +287,22 @@ fn by_enumeration(
                     Cell::Point(x) => x,
                     Cell::Undecided(why) => {
                         let verdict = Verdict::Unknown(format!("sat: {why}"));
-                        return Ok(ByEnumeration {
+                        return Ok(Some(ByEnumeration {
                             verdict,
                             patterns: 0,
                             ruled_out,
-                        });
+                        }));
                     }
                     Cell::Empty(_) => {
                         let why = "sat: a pattern's input cell was first found to meet the input \
                                    constraints and then not (a bug)";
                         log::error!("{why}");
                         let verdict = Verdict::Unknown(why.into());
-                        return Ok(ByEnumeration {
+                        return Ok(Some(ByEnumeration {
                             verdict,
                             patterns: 0,
                             ruled_out,
-                        });
+                        }));
                     }
                 }
             } else {
@@ -291,11 +311,11 @@ fn by_enumeration(
             (confirm(net, property, q.inputs, &x)?.verdict, 0)
         }
     };
-    Ok(ByEnumeration {
+    Ok(Some(ByEnumeration {
         verdict,
         patterns,
         ruled_out,
-    })
+    }))
 }
 
 /// Decides `property` on the binarised `net`: `Err` only for failures that are not answers;
@@ -360,17 +380,19 @@ pub fn decide(
             }
         }
         if enumerate && small.is_none() {
-            report.queries += 1;
-            report.size.free_inputs += ins.free();
             let found = by_enumeration(net, property, bnn, &ins, &q, budget, options.threads)?;
-            match found.verdict {
-                Verdict::Holds => {
+            match found.map(|f| (f.verdict, f.patterns, f.ruled_out)) {
+                Some((Verdict::Holds, patterns, ruled_out)) => {
+                    report.queries += 1;
+                    report.size.free_inputs += ins.free();
                     report.enumerated += 1;
-                    report.patterns += found.patterns;
-                    report.input_lemmas += found.ruled_out;
+                    report.patterns += patterns;
+                    report.input_lemmas += ruled_out;
                     continue;
                 }
-                verdict => return Ok(SatReport::with(verdict)),
+                Some((verdict, _, _)) => return Ok(SatReport::with(verdict)),
+                // Too many patterns after all: the SAT solver decides it.
+                None => {}
             }
         }
         let enc = match small.map_or_else(|| encode_query(bnn, &q), Ok) {

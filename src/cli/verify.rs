@@ -77,8 +77,10 @@ pub struct EngineArgs {
     pub sat_solver: SatSolver,
     /// Binarised networks: a query whose box leaves at most 2^N patterns of the input bits
     /// (N free bits; for quantised inputs, the product of their free levels) is decided by
-    /// running all of them through the network instead of by SAT (N ≤ 24; 0 sends every
-    /// query with a free input to the solver).
+    /// running all of them through the network instead of by SAT: beyond 2^22 patterns
+    /// through the distinct patterns of the first hidden layer, found by dynamic programming
+    /// over the free inputs (up to 2 GiB of states); a box with too many goes to the SAT
+    /// solver after all (N ≤ 48; 0 sends every query with a free input to the solver).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_ENUMERATE_UP_TO,
           value_parser = enumerate_limit)]
     pub enumerate_up_to: usize,
