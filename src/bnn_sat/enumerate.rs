@@ -514,7 +514,7 @@ pub fn enumerate_first_layer(
     budget: &Budget,
     threads: usize,
 ) -> Option<Enumerated> {
-    let realised = match first_layer_patterns(bnn, inputs, budget) {
+    let realised = match first_layer_patterns(bnn, inputs, budget, threads) {
         FirstLayer::Patterns(r) => r,
         FirstLayer::TooMany => return None,
         FirstLayer::Timeout => return Some(Enumerated::Timeout),

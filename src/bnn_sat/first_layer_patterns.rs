@@ -6,6 +6,8 @@
 //! completions, so they merge. A box of the dense EEV model with 26 free inputs realises 67
 //! million input patterns but only 96,081 first-layer patterns, and the states peak at 1.8
 //! million. Each pattern keeps one input pattern that realises it, to replay as a witness.
+//! The states of each step are split among the threads by their hash: every thread makes
+//! the children of a block of states and sends each to its part, then merges its part.
 
 use super::encode::{Bit, InputBits};
 use crate::bnn::{Bnn, Rule};
@@ -23,9 +25,6 @@ const QUIET: u8 = u8::MAX - 1;
 /// Largest span of a neuron's partial sum a cell holds (below the two marks): a box with a
 /// wider one is left to the walk.
 const MAX_SPAN: i64 = (u8::MAX - 2) as i64;
-
-/// How often (in states) the budget is looked at.
-const POLL_EVERY: usize = 1 << 12;
 
 /// What the dynamic programme found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +85,23 @@ struct Step {
 
 const EMPTY: u64 = u64::MAX;
 
+/// States made per round of the threads.
+const BLOCK: usize = 1 << 16;
+
+/// The children one thread made for one part: rows, their hashes, their witnesses.
+#[derive(Default)]
+struct Outbox {
+    cells: Vec<u8>,
+    hashes: Vec<u64>,
+    witness: Vec<u64>,
+}
+
+/// The part (of `threads`) a state with this hash belongs to: by bits the table's slot and
+/// tag do not use alone.
+fn part_of(hash: u64, threads: usize) -> usize {
+    ((hash >> 24) % threads as u64) as usize
+}
+
 impl Step {
     fn new(width: usize, expected: usize) -> Step {
         Step {
@@ -116,13 +132,12 @@ impl Step {
         h.finish()
     }
 
-    /// Adds `row` unless it is there already.
-    fn insert(&mut self, row: &[u8], witness: u64) {
+    /// Adds `row` (whose hash is `hash`) unless it is there already.
+    fn insert(&mut self, row: &[u8], hash: u64, witness: u64) {
         if 2 * (self.len() + 1) > self.table.len() {
             self.grow();
         }
         let mask = self.table.len() - 1;
-        let hash = Step::hash(row);
         let tag = hash >> 32;
         let mut at = hash as usize & mask;
         loop {
@@ -160,8 +175,14 @@ impl Step {
 }
 
 /// Every first-layer pattern the free bits of `inputs` realise (inputs fixed by the box keep
-/// their bits), with one input pattern for each; see the module documentation.
-pub fn first_layer_patterns(bnn: &Bnn, inputs: &InputBits, budget: &Budget) -> FirstLayer {
+/// their bits), with one input pattern for each, on `threads` threads; see the module
+/// documentation.
+pub fn first_layer_patterns(
+    bnn: &Bnn,
+    inputs: &InputBits,
+    budget: &Budget,
+    threads: usize,
+) -> FirstLayer {
     let base: Vec<bool> = inputs
         .bits
         .iter()
@@ -281,39 +302,95 @@ pub fn first_layer_patterns(bnn: &Bnn, inputs: &InputBits, budget: &Budget) -> F
             v as u8
         }
     };
+    let threads = threads.max(1);
     let mut step = Step::new(width, 1);
     let root: Vec<u8> = (0..width).map(|m| settle(m, 0, 0)).collect();
-    step.insert(&root, 0);
+    step.insert(&root, Step::hash(&root), 0);
     let mut radix: u64 = 1;
-    let mut child = vec![0u8; width];
-    let mut polled = 0usize;
     for (k, group) in order.iter().enumerate() {
         let levels = group.gain.len();
         // The neurons input k moves; the others keep their cells.
         let touched: Vec<usize> = (0..width)
             .filter(|&m| group.gain.iter().any(|g| g[m] != 0))
             .collect();
-        let mut next = Step::new(width, step.len() * levels);
-        for s in 0..step.len() {
-            for (l, gain) in group.gain.iter().enumerate() {
-                child.copy_from_slice(step.row(s));
-                for &m in &touched {
-                    let c = child[m];
-                    if c < QUIET {
-                        child[m] = settle(m, i64::from(c) + gain[m], k + 1);
+        // The children of a block of states are made by all threads, each sending every
+        // child to the part its hash picks; then each thread merges its part's children.
+        let mut parts: Vec<Step> = (0..threads)
+            .map(|_| Step::new(width, step.len() * levels / threads))
+            .collect();
+        let children = |from: usize, to: usize| -> Vec<Outbox> {
+            let mut out: Vec<Outbox> = (0..threads).map(|_| Outbox::default()).collect();
+            let mut child = vec![0u8; width];
+            for s in from..to {
+                for (l, gain) in group.gain.iter().enumerate() {
+                    child.copy_from_slice(step.row(s));
+                    for &m in &touched {
+                        let c = child[m];
+                        if c < QUIET {
+                            child[m] = settle(m, i64::from(c) + gain[m], k + 1);
+                        }
                     }
-                }
-                next.insert(&child, step.witness[s] + l as u64 * radix);
-            }
-            polled += 1;
-            if polled.is_multiple_of(POLL_EVERY) {
-                if budget.exhausted() {
-                    return FirstLayer::Timeout;
-                }
-                if step.bytes() + next.bytes() > MAX_STATE_BYTES {
-                    return FirstLayer::TooMany;
+                    let hash = Step::hash(&child);
+                    let o = &mut out[part_of(hash, threads)];
+                    o.cells.extend_from_slice(&child);
+                    o.hashes.push(hash);
+                    o.witness.push(step.witness[s] + l as u64 * radix);
                 }
             }
+            out
+        };
+        let mut from = 0;
+        while from < step.len() {
+            if budget.exhausted() {
+                return FirstLayer::Timeout;
+            }
+            let to = (from + BLOCK).min(step.len());
+            let share = (to - from).div_ceil(threads);
+            let made: Vec<Vec<Outbox>> = std::thread::scope(|scope| {
+                let workers: Vec<_> = (0..threads)
+                    .map(|t| {
+                        let (a, b) = ((from + t * share).min(to), (from + (t + 1) * share).min(to));
+                        scope.spawn(move || children(a, b))
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .map(|w| w.join().unwrap_or_default())
+                    .collect()
+            });
+            if made.len() != threads || made.iter().any(|m| m.len() != threads) {
+                return FirstLayer::TooMany; // a worker failed (it cannot, short of memory)
+            }
+            std::thread::scope(|scope| {
+                for (p, part) in parts.iter_mut().enumerate() {
+                    let made = &made;
+                    scope.spawn(move || {
+                        for boxes in made {
+                            let o = &boxes[p];
+                            for (i, (hash, witness)) in o.hashes.iter().zip(&o.witness).enumerate()
+                            {
+                                part.insert(&o.cells[i * width..(i + 1) * width], *hash, *witness);
+                            }
+                        }
+                    });
+                }
+            });
+            let bytes: usize = step.bytes() + parts.iter().map(Step::bytes).sum::<usize>();
+            if bytes > MAX_STATE_BYTES {
+                log::debug!(
+                    "first-layer patterns: over {MAX_STATE_BYTES} bytes of states at free input \
+                     {k} of {}, {} states before it",
+                    order.len(),
+                    step.len()
+                );
+                return FirstLayer::TooMany;
+            }
+            from = to;
+        }
+        let mut next = Step::new(width, 0);
+        for part in parts {
+            next.cells.extend_from_slice(&part.cells);
+            next.witness.extend_from_slice(&part.witness);
         }
         log::trace!("first-layer patterns: input {k}: {} states", next.len());
         radix = radix.saturating_mul(levels as u64);
