@@ -7,9 +7,11 @@
 
 mod common;
 
-use common::bnn_case::{box_text, corner_oracle, violated_in_f32};
+use common::bnn_case::{
+    box_text, corner_oracle, digit_robustness_text, mnist_digit, violated_in_f32,
+};
 use common::generate::{random_bnn, random_quantised_bnn};
-use common::{vera, Sampler};
+use common::{vera_json, Sampler};
 use std::collections::HashSet;
 use vera::bnn::Bnn;
 use vera::bnn_sat::{
@@ -201,32 +203,11 @@ fn enumeration_through_the_first_layer_agrees_with_the_walk_and_the_corners() {
 /// first layer's patterns.
 #[test]
 fn cli_the_dense_eev_model_at_three_levels_holds_by_enumeration() {
-    let center: Vec<f64> =
-        std::fs::read_to_string(common::repo("benchmarks/bnn/centers/digit7.txt"))
-            .unwrap()
-            .split_whitespace()
-            .map(|v| v.parse().unwrap())
-            .collect();
-    let mut text = String::new();
-    for i in 0..784 {
-        text += &format!("(declare-const X_{i} Real)\n");
-    }
-    for j in 0..10 {
-        text += &format!("(declare-const Y_{j} Real)\n");
-    }
-    for (i, c) in center.iter().enumerate() {
-        let (lo, hi) = ((c - 3.0 / 255.0).max(0.0), (c + 3.0 / 255.0).min(1.0));
-        text += &format!("(assert (>= X_{i} {lo:?}))\n(assert (<= X_{i} {hi:?}))\n");
-    }
-    let others: Vec<String> = (0..10)
-        .filter(|j| *j != 2)
-        .map(|j| format!("(and (>= Y_{j} Y_2))"))
-        .collect();
-    text += &format!("(assert (or {}))\n", others.join(" "));
+    let text = digit_robustness_text(&mnist_digit(7), 3.0 / 255.0, 2, "");
     let dir = tempfile::tempdir().unwrap();
     let prop = dir.path().join("digit7_eps3.vnnlib");
     std::fs::write(&prop, text).unwrap();
-    let out = vera(&[
+    let v = vera_json(&[
         "verify",
         "benchmarks/bnn/models/eev_mlp.onnx",
         prop.to_str().unwrap(),
@@ -234,8 +215,6 @@ fn cli_the_dense_eev_model_at_three_levels_holds_by_enumeration() {
         "sat",
         "--json",
     ]);
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     assert_eq!(v["verdict"], "holds", "{v}");
     assert_eq!(v["sat"]["enumerated"], 1, "{v}");
     assert_eq!(v["sat"]["free_inputs"], 24, "{v}");

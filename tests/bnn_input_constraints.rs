@@ -8,9 +8,11 @@
 
 mod common;
 
-use common::bnn_case::{box_text, cnf_only, least_f32_where, violated_in_f32};
+use common::bnn_case::{
+    box_text, cnf_only, digit_robustness_text, least_f32_where, mnist_digit, violated_in_f32,
+};
 use common::generate::random_bnn;
-use common::{repo, vera, Sampler};
+use common::{vera, vera_json, Sampler};
 use num_bigint::BigInt;
 use num_rational::BigRational;
 use vera::bnn_sat::{decide, SatOptions, SatSolver};
@@ -267,40 +269,25 @@ fn verify_constrained(
     center: &[f64],
     constraints: &[(Vec<(usize, i64)>, BigRational)],
 ) -> serde_json::Value {
-    let mut text = String::new();
-    for i in 0..784 {
-        text += &format!("(declare-const X_{i} Real)\n");
-    }
-    for j in 0..10 {
-        text += &format!("(declare-const Y_{j} Real)\n");
-    }
-    for (i, c) in center.iter().enumerate() {
-        let (lo, hi) = ((c - EPS / 255.0).max(0.0), (c + EPS / 255.0).min(1.0));
-        text += &format!("(assert (>= X_{i} {lo:?}))\n(assert (<= X_{i} {hi:?}))\n");
-    }
+    let mut extra = String::new();
     for (terms, bound) in constraints {
         let sum: Vec<String> = terms
             .iter()
             .map(|(i, c)| format!("(* {c}.0 X_{i})"))
             .collect();
         // The bound exactly, as a quotient.
-        text += &format!(
+        extra += &format!(
             "(assert (<= (+ {}) (/ {}.0 {}.0)))\n",
             sum.join(" "),
             bound.numer(),
             bound.denom()
         );
     }
-    // Some other logit at least as large as the label's.
-    let others: Vec<String> = (0..10)
-        .filter(|j| *j != LABEL)
-        .map(|j| format!("(and (>= Y_{j} Y_{LABEL}))"))
-        .collect();
-    text += &format!("(assert (or {}))\n", others.join(" "));
+    let text = digit_robustness_text(center, EPS / 255.0, LABEL, &extra);
     let prop = dir.join(format!("round{round}.vnnlib"));
     std::fs::write(&prop, text).unwrap();
     let proof = dir.join(format!("round{round}.drat"));
-    let out = vera(&[
+    vera_json(&[
         "verify",
         "benchmarks/bnn/models/eev_mlp_sparse.onnx",
         prop.to_str().unwrap(),
@@ -311,10 +298,7 @@ fn verify_constrained(
         "--proof",
         proof.to_str().unwrap(),
         "--json",
-    ]);
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
-    })
+    ])
 }
 
 /// The held-out digit, its label, and the radius in pixel levels (the box alone is violated).
@@ -328,12 +312,7 @@ const ROUNDS: usize = 60;
 #[test]
 fn cli_constraints_cut_off_witnesses_until_the_property_holds_with_a_checked_proof() {
     let dir = tempfile::tempdir().unwrap();
-    let center: Vec<f64> =
-        std::fs::read_to_string(repo(&format!("benchmarks/bnn/centers/digit{DIGIT}.txt")))
-            .unwrap()
-            .split_whitespace()
-            .map(|v| v.parse().unwrap())
-            .collect();
+    let center = mnist_digit(DIGIT);
     // Each round rules out the last witness (see below), so the next answer is a new witness
     // meeting every constraint, or "holds" thanks to the lemmas.
     let mut constraints: Vec<(Vec<(usize, i64)>, BigRational)> = Vec::new();

@@ -181,29 +181,9 @@ fn enumeration_agrees_with_the_grid_oracle() {
 /// give the same verdict.
 #[test]
 fn a_small_cnf_is_solved_rather_than_enumerated() {
-    let center = std::fs::read_to_string(repo("benchmarks/bnn/centers/digit9.txt")).unwrap();
-    let x: Vec<f64> = center
-        .split_whitespace()
-        .map(|v| v.parse().unwrap())
-        .collect();
-    assert_eq!(x.len(), 784);
     let (label, eps) = (3, 2.0 / 255.0);
-    let mut text = String::new();
-    for i in 0..784 {
-        text += &format!("(declare-const X_{i} Real)\n");
-    }
-    for j in 0..10 {
-        text += &format!("(declare-const Y_{j} Real)\n");
-    }
-    for (i, v) in x.iter().enumerate() {
-        text += &format!("(assert (>= X_{i} {}))\n", (v - eps).max(0.0));
-        text += &format!("(assert (<= X_{i} {}))\n", (v + eps).min(1.0));
-    }
-    text += "(assert (or\n";
-    for j in (0..10).filter(|j| *j != label) {
-        text += &format!("  (and (>= Y_{j} Y_{label}))\n");
-    }
-    text += "))\n";
+    let text =
+        common::bnn_case::digit_robustness_text(&common::bnn_case::mnist_digit(9), eps, label, "");
     let dir = tempfile::tempdir().unwrap();
     let prop = dir.path().join("digit9_eps2.vnnlib");
     std::fs::write(&prop, text).unwrap();
@@ -217,10 +197,7 @@ fn a_small_cnf_is_solved_rather_than_enumerated() {
             "--json",
         ];
         args.extend_from_slice(extra);
-        let out = common::vera(&args);
-        let j: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-        j
+        common::vera_json(&args)
     };
     let solved = run(&[]);
     let enumerated = run(&["--sat-first-up-to", "0"]);

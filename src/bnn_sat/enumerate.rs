@@ -329,7 +329,7 @@ fn atoms<'a>(conj: &'a OutputConjunction) -> Vec<Atom<'a>> {
 
 /// The free bits of each input that has any, in order: its levels above the least set them
 /// from the first up.
-fn free_groups(inputs: &InputBits) -> Vec<Vec<usize>> {
+pub(super) fn free_groups(inputs: &InputBits) -> Vec<Vec<usize>> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut last = None;
     for (j, b) in inputs.bits.iter().enumerate() {
@@ -378,6 +378,25 @@ impl Gray {
         }
         None
     }
+}
+
+/// Whether a worker stops: another one stopped (it found a pattern reaching the unsafe set,
+/// or ran out of budget), or the budget ran out, which raises `timed_out` and `stop`.
+fn halt(
+    stop: &std::sync::atomic::AtomicBool,
+    timed_out: &std::sync::atomic::AtomicBool,
+    budget: &Budget,
+) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    if stop.load(Relaxed) {
+        return true;
+    }
+    if budget.exhausted() {
+        timed_out.store(true, Relaxed);
+        stop.store(true, Relaxed);
+        return true;
+    }
+    false
 }
 
 /// Enumerates every pattern of the free bits that some input realises (at most 2^[`MAX_WALK`])
@@ -474,15 +493,8 @@ pub fn enumerate(
                             return;
                         }
                         polled += 1;
-                        if polled.is_multiple_of(POLL_EVERY) {
-                            if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                                return;
-                            }
-                            if budget.exhausted() {
-                                timed_out.store(true, std::sync::atomic::Ordering::Relaxed);
-                                stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                                return;
-                            }
+                        if polled.is_multiple_of(POLL_EVERY) && halt(stop, timed_out, budget) {
+                            return;
                         }
                         let Some((g, k, _)) = gray.step(low) else {
                             break;
@@ -545,15 +557,8 @@ pub fn enumerate_first_layer(
                     logits: Vec::new(),
                 };
                 for (k, p) in (t..realised.first.len()).step_by(threads).enumerate() {
-                    if k % 256 == 0 {
-                        if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                            return;
-                        }
-                        if budget.exhausted() {
-                            timed_out.store(true, std::sync::atomic::Ordering::Relaxed);
-                            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-                            return;
-                        }
+                    if k % 256 == 0 && halt(stop, timed_out, budget) {
+                        return;
                     }
                     s.first.clone_from(&realised.first[p]);
                     s.outputs();

@@ -10,6 +10,7 @@
 //! the children of a block of states and sends each to its part, then merges its part.
 
 use super::encode::{Bit, InputBits};
+use super::enumerate::free_groups;
 use crate::bnn::{Bnn, Rule};
 use crate::engine::Budget;
 use rustc_hash::FxHasher;
@@ -194,23 +195,13 @@ pub fn first_layer_patterns(
     if inputs.patterns() == u64::MAX {
         return FirstLayer::TooMany;
     }
-    // The free inputs' groups of bits, in input order.
-    let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (j, b) in inputs.bits.iter().enumerate() {
-        if matches!(b.lit, Bit::Var(_)) {
-            match groups.last_mut() {
-                Some(g) if inputs.bits[g[0]].input == b.input => g.push(j),
-                _ => groups.push(vec![j]),
-            }
-        }
-    }
+    let groups = free_groups(inputs);
     let coefficient: Vec<std::collections::HashMap<usize, i64>> = layer
         .iter()
         .map(|n| n.sum.terms.iter().copied().collect())
         .collect();
-    // Sum of each neuron at the least level of every group, and the groups' gains.
-    let least: Vec<i64> = layer.iter().map(|n| n.sum.value(&base)).collect();
-    let gains = |n: usize, g: &[usize]| -> Vec<i64> {
+    // What each level of group g adds to neuron n above its level 0, and the least of that.
+    let added = |n: usize, g: &[usize]| -> (Vec<i64>, i64) {
         let mut sum = 0;
         let mut out = vec![0];
         for j in g {
@@ -218,34 +209,31 @@ pub fn first_layer_patterns(
             out.push(sum);
         }
         let low = out.iter().copied().min().unwrap_or(0);
+        (out, low)
+    };
+    // Per group, what its levels add to neuron n above the least of them.
+    let gains = |n: usize, g: &[usize]| -> Vec<i64> {
+        let (out, low) = added(n, g);
         out.iter().map(|v| v - low).collect()
     };
-    let floor = |n: usize, g: &[usize]| -> i64 {
-        let mut sum = 0;
-        let mut low = 0;
-        for j in g {
-            sum += coefficient[n].get(j).copied().unwrap_or(0);
-            low = low.min(sum);
-        }
-        low
-    };
-    // The neurons the box leaves free, with their least sum and span.
+    // Sum of each neuron at the least level of every group.
+    let least: Vec<i64> = layer.iter().map(|n| n.sum.value(&base)).collect();
+    // The neurons the box leaves free, with their least sum.
     let mut free: Vec<usize> = Vec::new();
     let mut lowest: Vec<i64> = Vec::new();
-    let mut span: Vec<i64> = Vec::new();
     for (n, neuron) in layer.iter().enumerate() {
-        let lo = least[n] + groups.iter().map(|g| floor(n, g)).sum::<i64>();
-        let width: i64 = groups
-            .iter()
-            .map(|g| gains(n, g).into_iter().max().unwrap_or(0))
-            .sum();
+        let (mut lo, mut width) = (least[n], 0);
+        for g in &groups {
+            let (out, low) = added(n, g);
+            lo += low;
+            width += out.iter().max().unwrap_or(&0) - low;
+        }
         if neuron.rule.fires(lo) != neuron.rule.fires(lo + width) {
             if width > MAX_SPAN {
                 return FirstLayer::TooMany;
             }
             free.push(n);
             lowest.push(lo);
-            span.push(width);
         }
     }
     let mut order: Vec<Group> = groups

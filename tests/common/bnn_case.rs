@@ -213,3 +213,41 @@ pub fn box_text(lo: &[f32], hi: &[f32], outputs: usize) -> String {
     }
     text
 }
+
+/// Held-out digit `index` of benchmarks/bnn (`centers/digit<index>.txt`: 784 pixel values).
+pub fn mnist_digit(index: usize) -> Vec<f64> {
+    let text = std::fs::read_to_string(super::repo(&format!(
+        "benchmarks/bnn/centers/digit{index}.txt"
+    )))
+    .unwrap();
+    let x: Vec<f64> = text
+        .split_whitespace()
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert_eq!(x.len(), 784, "digit {index}");
+    x
+}
+
+/// A VNN-LIB robustness property of an MNIST network (784 inputs, 10 logits): the L∞ box of
+/// radius `eps` around `center` within [0, 1], the asserts `extra`, and the unsafe set "some
+/// other logit is at least `label`'s".
+pub fn digit_robustness_text(center: &[f64], eps: f64, label: usize, extra: &str) -> String {
+    let mut text = String::new();
+    for i in 0..center.len() {
+        text += &format!("(declare-const X_{i} Real)\n");
+    }
+    for j in 0..10 {
+        text += &format!("(declare-const Y_{j} Real)\n");
+    }
+    for (i, c) in center.iter().enumerate() {
+        let (lo, hi) = ((c - eps).max(0.0), (c + eps).min(1.0));
+        text += &format!("(assert (>= X_{i} {lo:?}))\n(assert (<= X_{i} {hi:?}))\n");
+    }
+    text += extra;
+    let others: Vec<String> = (0..10)
+        .filter(|j| *j != label)
+        .map(|j| format!("(and (>= Y_{j} Y_{label}))"))
+        .collect();
+    text += &format!("(assert (or {}))\n", others.join(" "));
+    text
+}

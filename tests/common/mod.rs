@@ -20,6 +20,13 @@ pub fn vera(args: &[&str]) -> std::process::Output {
         .expect("the vera binary runs")
 }
 
+/// Runs `vera` with `args` (which should ask for `--json`) and parses what it prints.
+pub fn vera_json(args: &[&str]) -> serde_json::Value {
+    let out = vera(args);
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
 /// The repository root.
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
