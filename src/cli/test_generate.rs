@@ -258,7 +258,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         .total;
         let suite = Suite::new(seeds.clone(), start, Count { covered: 0, total });
         let (suite, stats) = sign_sign::generate(&gen, suite, &seeds_trace)?;
-        extra = json!({"lp_calls": stats.lp_calls, "lp_rejected": stats.rejected});
+        extra = json!({"lp_calls": stats.lp_calls, "lp_rejected": stats.rejected, "stones": stats.stones});
         suite
     } else if matches!(method, Method::Gradient | Method::GradientFuzz) {
         let aim = gradient_aim(args.criterion, &args.options, profile.as_ref())?;

@@ -15,6 +15,7 @@ pub mod fuzz;
 pub mod gradient;
 pub mod linear_region;
 pub mod sign_sign;
+pub mod stepping_stone;
 mod suite;
 
 pub use suite::{Adversarial, Progress, Suite};

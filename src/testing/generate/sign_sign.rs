@@ -11,6 +11,7 @@
 
 use super::concolic::{RegionLp, SignGoal, MAX_PIVOTS, RETRY_MAX_PIVOTS};
 use super::linear_region::region_maps;
+use super::stepping_stone::{self, feature_positions};
 use super::suite::Suite;
 use super::{GenerateError, Generator};
 use crate::network::Network;
@@ -21,6 +22,9 @@ use std::sync::Mutex;
 
 /// Seeds tried per condition neuron before it is given up (DeepCover's bound).
 pub const MAX_SEEDS_PER_CONDITION: usize = 41;
+
+/// Stepping stones tried per objective left open by the two sweeps.
+pub const STONE_STARTS: usize = 20;
 
 /// A layer pair with at most this many objectives left open lists them in the debug log.
 const OPEN_LISTED: usize = 20;
@@ -126,6 +130,7 @@ struct Shared {
     pool: Vec<Member>,
     lp_calls: usize,
     rejected: usize,
+    stones: usize,
 }
 
 /// Grows `suite` (which holds the seeds) with sign-sign pairs until every objective is
@@ -138,85 +143,47 @@ pub fn generate(
     suite: Suite,
     trace: &Trace,
 ) -> Result<(Suite, SsStats), GenerateError> {
-    let net = gen.net;
-    let seeds = &suite.tests;
-    let pool: Vec<Member> = (0..seeds.rows())
-        .map(|t| Member::of(net, trace, t, seeds.row(t)))
-        .collect::<Result<_, _>>()?;
-    let mut widths = trace.hidden_widths();
-    widths.push(trace.output.cols());
-    let flags = widths
-        .windows(2)
-        .map(|w| vec![vec![false; w[1]]; w[0]])
-        .collect();
-    let mut covered = Covered { flags, count: 0 };
-    let mut suite = suite;
-    // Pairs of seeds first: any that covers something in both precisions.
-    for (a, ma) in pool.iter().enumerate() {
-        for (b, mb) in pool.iter().enumerate() {
-            if a == b {
-                continue;
-            }
-            let o = ss_objectives(&ma.signs32, &mb.signs32);
-            if !o.is_empty() && o == ss_objectives(&ma.signs64, &mb.signs64) && covered.mark(&o) > 0
-            {
-                suite.pairs.push((a, b));
-            }
-        }
-    }
-    suite.record(covered.count);
+    let shared = start(gen.net, suite, trace)?;
+    let widths: Vec<usize> = shared.covered.flags.iter().map(Vec::len).collect();
     // Conditions of every layer pair in turn, so that each layer pair advances from the start.
     // Two sweeps: the first with a low pivot limit, then the conditions left open again with
     // a higher one, from a pool that has grown meanwhile.
     let mut conditions: Vec<(usize, usize)> = Vec::new();
-    let widest = widths[..widths.len() - 1]
-        .iter()
-        .copied()
-        .max()
-        .unwrap_or(0);
+    let widest = widths.iter().copied().max().unwrap_or(0);
     for i in 0..widest {
-        for (k, width) in widths[..widths.len() - 1].iter().enumerate() {
+        for (k, width) in widths.iter().enumerate() {
             if i < *width {
                 conditions.push((k, i));
             }
         }
     }
-    let shared = Mutex::new(Shared {
-        covered,
-        suite,
-        pool,
-        lp_calls: 0,
-        rejected: 0,
-    });
-    let next = AtomicUsize::new(0);
+    let shared = Mutex::new(shared);
     let context = Context {
         gen,
         shared: &shared,
     };
-    let results: Vec<Result<(), GenerateError>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..gen.threads.max(1))
-            .map(|_| {
-                s.spawn(|| loop {
-                    let c = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(k, i)) = conditions.get(c % conditions.len().max(1)) else {
-                        return Ok(());
-                    };
-                    if c >= 2 * conditions.len() || gen.out_of_time() {
-                        return Ok(());
-                    }
-                    context.condition(k, i, c >= conditions.len())?;
-                })
+    // Two sweeps over the conditions (the second with `retry`).
+    on_workers(gen, 2 * conditions.len(), |c| {
+        let (k, i) = conditions[c % conditions.len()];
+        context.condition(k, i, c >= conditions.len())
+    })?;
+    // Then stepping stones for each objective still open.
+    let open: Vec<(usize, usize, usize)> = {
+        let shared = context.lock()?;
+        let flags = &shared.covered.flags;
+        (0..flags.len())
+            .flat_map(|k| {
+                (0..flags[k].len())
+                    .flat_map(move |i| (0..flags[k][i].len()).map(move |j| (k, i, j)))
             })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or(Err(GenerateError::Internal("a worker panicked")))
-            })
+            .filter(|&(k, i, j)| !flags[k][i][j])
             .collect()
-    });
-    results.into_iter().collect::<Result<Vec<()>, _>>()?;
+    };
+    if !open.is_empty() && !gen.out_of_time() {
+        log::debug!("sign-sign: {} objectives open after the sweeps", open.len());
+        let at = feature_positions(gen.net);
+        on_workers(gen, open.len(), |o| context.stones(&at, open[o]))?;
+    }
     let shared = shared
         .into_inner()
         .map_err(|_| GenerateError::Internal("a worker panicked"))?;
@@ -237,8 +204,77 @@ pub fn generate(
     let stats = SsStats {
         lp_calls: shared.lp_calls,
         rejected: shared.rejected,
+        stones: shared.stones,
     };
     Ok((shared.suite, stats))
+}
+
+/// The generation's state before any LP: the seeds as the pool, and the objectives their own
+/// pairs cover (any pair that covers something in both precisions joins the suite).
+fn start(net: &Network, mut suite: Suite, trace: &Trace) -> Result<Shared, GenerateError> {
+    let seeds = &suite.tests;
+    let pool: Vec<Member> = (0..seeds.rows())
+        .map(|t| Member::of(net, trace, t, seeds.row(t)))
+        .collect::<Result<_, _>>()?;
+    let mut widths = trace.hidden_widths();
+    widths.push(trace.output.cols());
+    let flags = widths
+        .windows(2)
+        .map(|w| vec![vec![false; w[1]]; w[0]])
+        .collect();
+    let mut covered = Covered { flags, count: 0 };
+    for (a, ma) in pool.iter().enumerate() {
+        for (b, mb) in pool.iter().enumerate() {
+            if a == b {
+                continue;
+            }
+            let o = ss_objectives(&ma.signs32, &mb.signs32);
+            if !o.is_empty() && o == ss_objectives(&ma.signs64, &mb.signs64) && covered.mark(&o) > 0
+            {
+                suite.pairs.push((a, b));
+            }
+        }
+    }
+    suite.record(covered.count);
+    Ok(Shared {
+        covered,
+        suite,
+        pool,
+        lp_calls: 0,
+        rejected: 0,
+        stones: 0,
+    })
+}
+
+/// Runs `task(0..count)` on the generator's threads, each taking the next index, until all
+/// are done or the budget ends; the first error ends them all.
+fn on_workers(
+    gen: &Generator,
+    count: usize,
+    task: impl Fn(usize) -> Result<(), GenerateError> + Sync,
+) -> Result<(), GenerateError> {
+    let next = AtomicUsize::new(0);
+    let results: Vec<Result<(), GenerateError>> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..gen.threads.max(1))
+            .map(|_| {
+                s.spawn(|| loop {
+                    let c = next.fetch_add(1, Ordering::Relaxed);
+                    if c >= count || gen.out_of_time() {
+                        return Ok(());
+                    }
+                    task(c)?;
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or(Err(GenerateError::Internal("a worker panicked")))
+            })
+            .collect()
+    });
+    results.into_iter().collect()
 }
 
 /// Counters of one sign-sign generation.
@@ -248,6 +284,17 @@ pub struct SsStats {
     pub lp_calls: usize,
     /// Inputs an LP found that did not cover the same objectives in float32 and f64.
     pub rejected: usize,
+    /// Stepping stones tried (each the first test of one more LP).
+    pub stones: usize,
+}
+
+/// The first test of the pairs an LP looks for.
+enum First {
+    /// A row of the suite (and of the pool).
+    Row(usize),
+    /// A stepping stone from row `from` (whose predicted label is `label`), not in the suite
+    /// until a pair needs it.
+    Stone { from: usize, label: usize },
 }
 
 struct Context<'a> {
@@ -328,71 +375,126 @@ impl Context<'_> {
             if done || self.gen.out_of_time() {
                 return Ok(());
             }
-            let signs = &member.signs64;
-            let mut phases = signs[..signs.len() - 1].to_vec();
-            if k < phases.len() {
-                phases[k][i] = !phases[k][i];
-            }
-            let maps = region_maps(
-                self.gen.net,
-                &phases,
-                k + 2,
-                (&self.gen.lower, &self.gen.upper),
-            )?;
-            let mut fixed = Vec::new();
-            for (l, layer) in signs.iter().enumerate().take(k + 1) {
-                for (n, positive) in layer.iter().enumerate() {
-                    let positive = if (l, n) == (k, i) {
-                        !positive
-                    } else {
-                        *positive
-                    };
-                    fixed.push(SignGoal {
-                        layer: l,
-                        neuron: n,
-                        positive,
-                    });
-                }
-            }
-            let Some(mut lp) =
-                RegionLp::new(&maps, &member.x64, &self.gen.lower, &self.gen.upper, &fixed)
-            else {
-                continue;
-            };
-            // Decisions nearest to changing sign first: their LPs succeed most often, and an
-            // input that flips one often flips others.
-            let mut open = self.lock()?.covered.open(k, i);
-            open.sort_by(|a, b| {
-                member.values[k + 1][*a]
-                    .abs()
-                    .total_cmp(&member.values[k + 1][*b].abs())
-            });
-            for j in open {
-                if self.gen.out_of_time() {
-                    return Ok(());
-                }
-                let covered = self.lock()?.covered.flags[k][i][j];
-                if covered {
-                    continue;
-                }
-                let goal = SignGoal {
-                    layer: k + 1,
-                    neuron: j,
-                    positive: !signs[k + 1][j],
+            self.try_first(&mut First::Row(s), &member, k, i, max_pivots)?;
+        }
+        Ok(())
+    }
+
+    /// The LP of condition `(k, i)` from `member` (its signs below layer `k + 1`, `i`
+    /// flipped), solved for each decision of the condition still open, nearest to changing
+    /// sign first: their LPs succeed most often, and an input that flips one often flips
+    /// others.
+    fn try_first(
+        &self,
+        first: &mut First,
+        member: &Member,
+        k: usize,
+        i: usize,
+        max_pivots: u64,
+    ) -> Result<(), GenerateError> {
+        let signs = &member.signs64;
+        let mut phases = signs[..signs.len() - 1].to_vec();
+        if k < phases.len() {
+            phases[k][i] = !phases[k][i];
+        }
+        let maps = region_maps(
+            self.gen.net,
+            &phases,
+            k + 2,
+            (&self.gen.lower, &self.gen.upper),
+        )?;
+        let mut fixed = Vec::new();
+        for (l, layer) in signs.iter().enumerate().take(k + 1) {
+            for (n, positive) in layer.iter().enumerate() {
+                let positive = if (l, n) == (k, i) {
+                    !positive
+                } else {
+                    *positive
                 };
-                let found = lp.solve(&[goal], max_pivots);
-                self.lock()?.lp_calls += 1;
-                if let Some(x) = found {
-                    self.confirm(s, &member, &x)?;
-                }
+                fixed.push(SignGoal {
+                    layer: l,
+                    neuron: n,
+                    positive,
+                });
+            }
+        }
+        let Some(mut lp) =
+            RegionLp::new(&maps, &member.x64, &self.gen.lower, &self.gen.upper, &fixed)
+        else {
+            return Ok(());
+        };
+        let mut open = self.lock()?.covered.open(k, i);
+        open.sort_by(|a, b| {
+            member.values[k + 1][*a]
+                .abs()
+                .total_cmp(&member.values[k + 1][*b].abs())
+        });
+        for j in open {
+            if self.gen.out_of_time() {
+                return Ok(());
+            }
+            let covered = self.lock()?.covered.flags[k][i][j];
+            if covered {
+                continue;
+            }
+            let goal = SignGoal {
+                layer: k + 1,
+                neuron: j,
+                positive: !signs[k + 1][j],
+            };
+            let found = lp.solve(&[goal], max_pivots);
+            self.lock()?.lp_calls += 1;
+            if let Some(x) = found {
+                self.confirm(first, member, &x)?;
             }
         }
         Ok(())
     }
 
-    /// Keeps the pair (test `s`, `x` rounded to float32) if it covers something new, the same
-    /// in float32 and in f64.
-    fn confirm(&self, s: usize, first: &Member, x: &[f64]) -> Result<(), GenerateError> {
+    /// Works on the open objective `(k, i, j)` from stepping stones
+    /// ([`stepping_stone::stone`]) of its nearest tests, until it is covered or
+    /// [`STONE_STARTS`] stones have been tried.
+    fn stones(&self, at: &[usize], (k, i, j): (usize, usize, usize)) -> Result<(), GenerateError> {
+        let starts: Vec<(usize, Member)> = {
+            let shared = self.lock()?;
+            let mut order: Vec<usize> = (0..shared.pool.len()).collect();
+            let closeness: Vec<f32> = shared
+                .pool
+                .iter()
+                .map(|m| m.values[k][i].abs() + m.values[k + 1][j].abs())
+                .collect();
+            order.sort_by(|a, b| closeness[*a].total_cmp(&closeness[*b]));
+            order
+                .into_iter()
+                .take(STONE_STARTS)
+                .map(|t| (t, shared.pool[t].clone()))
+                .collect()
+        };
+        for (t, start) in starts {
+            if self.lock()?.covered.flags[k][i][j] || self.gen.out_of_time() {
+                return Ok(());
+            }
+            let x = stepping_stone::stone(self.gen, at, (k, i, j), &start.x64);
+            let x32 = self.gen.to_f32(&x);
+            let one = Batch::from_rows(x32.len(), std::slice::from_ref(&x32)).ok_or(
+                GenerateError::Internal("a stone of another width than its start"),
+            )?;
+            let trace = Trace::run(self.gen.net, &one)?;
+            let member = Member::of(self.gen.net, &trace, 0, &x32)?;
+            self.lock()?.stones += 1;
+            let mut first = First::Stone {
+                from: t,
+                label: start.label,
+            };
+            self.try_first(&mut first, &member, k, i, RETRY_MAX_PIVOTS)?;
+        }
+        Ok(())
+    }
+
+    /// Keeps the pair (the first test, `x` rounded to float32) if it covers something new, the
+    /// same in float32 and in f64; a stone first joins the suite (and the pool) with its first
+    /// pair.
+    fn confirm(&self, at: &mut First, first: &Member, x: &[f64]) -> Result<(), GenerateError> {
         let x32 = self.gen.to_f32(x);
         let pair = Batch::from_rows(x32.len(), &[first.x32.clone(), x32.clone()]).ok_or(
             GenerateError::Internal("a pair of tests of different widths"),
@@ -411,6 +513,15 @@ impl Context<'_> {
         if shared.covered.mark(&o32) == 0 {
             return Ok(());
         }
+        let s = match *at {
+            First::Row(s) => s,
+            First::Stone { from, label } => {
+                let s = shared.suite.add(&first.x32, from, (label, first.label));
+                shared.pool.push(first.clone());
+                *at = First::Row(s);
+                s
+            }
+        };
         let row = shared.suite.add(&x32, s, (first.label, second.label));
         shared.suite.pairs.push((s, row));
         shared.pool.push(second);
@@ -421,5 +532,109 @@ impl Context<'_> {
             total: shared.suite.total,
         });
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::{Affine, Layer, LayerKind, Matrix, Precision, Provenance};
+    use std::time::{Duration, Instant};
+
+    fn affine(rows: usize, cols: usize, w: Vec<f64>, bias: Vec<f64>) -> Layer {
+        let weights = Matrix::from_row_major(rows, cols, w).unwrap();
+        Layer::in_memory(LayerKind::Affine(Affine { weights, bias }), rows)
+    }
+
+    /// Hidden layer 0: `p = x0 - 0.5`, `r = 0.5 - x0`, `q = x1`; hidden layer 1: `c = v_q -
+    /// 0.5`, `p' = v_p`, `r' = v_r`; output `y = v_p' - 0.5 v_r' - 0.2`. Objective `(1, 0, 0)`:
+    /// `c` flips, `p'` and `r'` keep their signs, `y` flips. Where `x0 < 0.5` (every seed),
+    /// `y = -0.5 (0.5 - x0) - 0.2 < 0` whatever `x1`, so no LP that keeps a seed's region of
+    /// layer 0 can flip `y`; where `x0 > 0.5`, `y = x0 - 0.7` takes both signs.
+    fn net() -> Network {
+        let layers = vec![
+            affine(
+                3,
+                2,
+                vec![1.0, 0.0, -1.0, 0.0, 0.0, 1.0],
+                vec![-0.5, 0.5, 0.0],
+            ),
+            Layer::in_memory(LayerKind::Relu, 3),
+            affine(
+                3,
+                3,
+                vec![0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+                vec![-0.5, 0.0, 0.0],
+            ),
+            Layer::in_memory(LayerKind::Relu, 3),
+            affine(1, 3, vec![0.0, 1.0, -0.5], vec![-0.2]),
+        ];
+        Network::new(vec![2], layers, vec![1], Provenance::memory(Precision::F64)).unwrap()
+    }
+
+    #[test]
+    fn a_stepping_stone_covers_what_no_seed_region_can() {
+        let net = net();
+        let progress = |_| {};
+        let gen = Generator {
+            net: &net,
+            lower: vec![0.0; 2],
+            upper: vec![1.0; 2],
+            threads: 1,
+            deadline: Instant::now() + Duration::from_secs(600),
+            progress: &progress,
+        };
+        let rows = vec![
+            vec![0.3, 0.8],
+            vec![0.35, 0.75],
+            vec![0.4, 0.9],
+            vec![0.25, 0.7],
+        ];
+        let seeds = Batch::from_rows(2, &rows).unwrap();
+        let trace = Trace::run(&net, &seeds).unwrap();
+        let total = 3 * 3 + 3;
+        let suite = Suite::new(seeds, Instant::now(), Count { covered: 0, total });
+        let shared = Mutex::new(start(&net, suite, &trace).unwrap());
+        let context = Context {
+            gen: &gen,
+            shared: &shared,
+        };
+        let pool = context.lock().unwrap().pool.clone();
+        for (s, member) in pool.iter().enumerate() {
+            context
+                .try_first(&mut First::Row(s), member, 1, 0, RETRY_MAX_PIVOTS)
+                .unwrap();
+        }
+        assert!(!context.lock().unwrap().covered.flags[1][0][0]);
+        context.stones(&feature_positions(&net), (1, 0, 0)).unwrap();
+        let shared = shared.into_inner().unwrap();
+        assert!(shared.covered.flags[1][0][0]);
+        assert!((1..=STONE_STARTS).contains(&shared.stones));
+        // The pair that covers it starts at a stone (a new row, on the side x0 > 0.5), and
+        // covers it in f64 and in float32.
+        let tests = &shared.suite.tests;
+        let pair = shared.suite.pairs.iter().find(|(a, b)| {
+            let x = |t: usize| {
+                tests
+                    .row(t)
+                    .iter()
+                    .map(|v| f64::from(*v))
+                    .collect::<Vec<_>>()
+            };
+            let (sa, sb) = (
+                f64_signs(&net, &x(*a)).unwrap(),
+                f64_signs(&net, &x(*b)).unwrap(),
+            );
+            ss_objectives(&sa, &sb).contains(&(1, 0, 0))
+        });
+        let &(a, b) = pair.expect("a pair covering (1, 0, 0)");
+        assert!(
+            a >= rows.len() && tests.row(a)[0] > 0.5,
+            "{:?}",
+            tests.row(a)
+        );
+        let both = Batch::from_rows(2, &[tests.row(a).to_vec(), tests.row(b).to_vec()]).unwrap();
+        let t32 = Trace::run(&net, &both).unwrap();
+        assert!(ss_objectives(&trace_signs(&t32, 0), &trace_signs(&t32, 1)).contains(&(1, 0, 0)));
     }
 }
