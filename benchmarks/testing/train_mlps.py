@@ -5,6 +5,9 @@ alone, export them to ONNX, and write the test files of the coverage benchmark.
   models/mnist_100x2.onnx      784-100-100-10
   models/mnist_67_22_63.onnx   784-67-22-63-10 (the shape DeepCover used for sign-sign tests)
   models/mnist_50x3.onnx       784-50-50-50-10
+  models/mnist_67_22_63_b.onnx 784-67-22-63-10 again, from another seed
+
+`--only NAME` trains that model alone.
 
 Graph: input "input" float32 [1, 784] (pixels in [0, 1]), Gemm (transB=1, float32 weights and
 bias) + Relu per hidden layer, a last Gemm to output "output" [1, 10] (logits), opset 13.
@@ -59,6 +62,9 @@ SHAPES = {
     "mnist_100x2": [784, 100, 100, 10],
     "mnist_67_22_63": [784, 67, 22, 63, 10],
     "mnist_50x3": [784, 50, 50, 50, 10],
+    # A second network of DeepCover's shape (another seed), so that sign-sign generation is
+    # measured on more than one.
+    "mnist_67_22_63_b": [784, 67, 22, 63, 10],
 }
 
 # The normalised ACAS Xu input box (the union of the VNN-COMP properties' input regions is
@@ -193,7 +199,10 @@ def main(argv):
     if "--no-train" in argv:
         return
     os.makedirs(MODELS, exist_ok=True)
+    only = argv[argv.index("--only") + 1] if "--only" in argv else None
     for k, (name, shape) in enumerate(SHAPES.items()):
+        if only is not None and name != only:
+            continue
         start = time.time()
         params = train(shape, train_x, train_y, SEED + k)
         accuracy = float((forward(params, test_x)[0].argmax(1) == test_y).mean())
