@@ -262,8 +262,15 @@ fn bad_arguments_give_clear_errors() {
     );
     let e = run(&seeds_path, &full, &[]);
     assert!(e.contains("is not empty"), "{e}");
-    let e = run(&seeds_path, &fresh, &["--method", "concolic"]);
-    assert!(e.contains("concolic generates for ss only"), "{e}");
+    let e = run(
+        &seeds_path,
+        &fresh,
+        &["--method", "concolic", "--nc-threshold", "0.5"],
+    );
+    assert!(
+        e.contains("nc is not") || e.contains("of nc are not a range"),
+        "{e}"
+    );
     assert!(!fresh.exists(), "nothing is written on an error");
 }
 
@@ -471,4 +478,81 @@ fn gradient_search_refuses_criteria_it_has_no_objective_for() {
     ]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--profile"));
+}
+
+#[test]
+fn concolic_covers_the_corner_neuron_and_its_reports_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    // The corner neuron: an LP from any seed finds the corner exactly.
+    let corner = corner_net(dir.path());
+    let (corner_seeds, _) = seeds(dir.path(), 5, 20, 6);
+    let out = dir.path().join("corner");
+    let report = generate_with(&corner, &corner_seeds, &out, "nc", "concolic", "20", &[]);
+    assert_eq!(report["method"], "concolic");
+    assert_eq!(report["covered"], 3, "{report}");
+    assert_eq!(recount(&corner, &out, "nc", &[]), 3);
+    let tests = read_rows(&out.join("tests.csv"));
+    assert!(tests.iter().any(|t| t.iter().sum::<f32>() > 19.9));
+    // Every range criterion on a random network: the report replays in `vera test coverage`,
+    // and the LPs cover more than the seed.
+    let sizes = [6, 8, 7, 3];
+    let net = random_net(dir.path(), &sizes, 5);
+    let (profile_path, rows) = seeds(dir.path(), 4, sizes[0], 8);
+    let profile = profile_path.to_str().unwrap();
+    let seeds_path = dir.path().join("one-seed.csv");
+    std::fs::write(&seeds_path, rows_text(&rows[..1])).unwrap();
+    let cases: [(&str, &[&str]); 4] = [
+        ("nc", &[]),
+        ("kmnc", &["--profile", profile, "--kmnc-k", "4"]),
+        ("nbc", &["--profile", profile]),
+        ("snac", &["--profile", profile]),
+    ];
+    for (case, (criterion, extra)) in cases.iter().enumerate() {
+        let out = dir.path().join(format!("out{case}"));
+        let report = generate_with(&net, &seeds_path, &out, criterion, "concolic", "5", extra);
+        assert_eq!(report["method"], "concolic");
+        assert_eq!(
+            recount(&net, &out, criterion, extra),
+            report["covered"],
+            "{criterion}: {report}"
+        );
+        let history = report["history"].as_array().unwrap();
+        assert!(
+            report["covered"].as_u64() > history[0]["covered"].as_u64(),
+            "{criterion}: the LPs covered nothing new: {report}"
+        );
+        assert_eq!(
+            report["stats"]["kept"].as_u64(),
+            Some(report["tests"].as_u64().unwrap() - 1),
+            "{report}"
+        );
+    }
+    // Objectives that are not a range of one neuron are refused, naming what fits.
+    for (criterion, extra) in [("tknc", vec![]), ("nc", vec!["--nc-threshold", "0.5"])] {
+        let mut args = vec![
+            "test",
+            "generate",
+            net.to_str().unwrap(),
+            "--criterion",
+            criterion,
+            "--seeds",
+            seeds_path.to_str().unwrap(),
+            "--budget",
+            "1",
+            "--method",
+            "concolic",
+            "--out",
+        ];
+        let o = dir.path().join(format!("refused-{criterion}"));
+        args.push(o.to_str().unwrap());
+        args.extend(extra);
+        let r = vera(&args);
+        assert_eq!(r.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&r.stderr);
+        assert!(
+            err.contains("not a range of one neuron") && err.contains("gradient or fuzz"),
+            "{err}"
+        );
+        assert!(!o.exists() || std::fs::read_dir(&o).unwrap().next().is_none());
+    }
 }

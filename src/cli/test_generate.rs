@@ -9,7 +9,7 @@ use super::test_coverage::{
 };
 use crate::network::load;
 use crate::testing::criteria::{Count, Criterion, Mcdc, Profile};
-use crate::testing::generate::{fuzz, gradient, sign_sign, Generator, Suite};
+use crate::testing::generate::{fuzz, gradient, neuron_concolic, sign_sign, Generator, Suite};
 use crate::testing::tests_file::{format_tests, read_tests};
 use crate::testing::{Batch, Trace};
 use anyhow::{bail, Context};
@@ -46,7 +46,8 @@ pub struct GenerateArgs {
     /// Worker threads (concolic and gradient generation; default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// How to generate: concolic (ss only: LPs on vera's simplex), gradient (nc, kmnc, nbc,
+    /// How to generate: concolic (ss, and nc without --nc-threshold, kmnc, nbc, snac: LPs on
+    /// vera's simplex over a test's linear region), gradient (nc, kmnc, nbc,
     /// snac, tknc: DeepXplore-style ascent) or fuzz (every criterion); auto picks concolic for
     /// ss, gradient then fuzz for the remaining budget for nc, kmnc, nbc, snac and tknc, and
     /// fuzz otherwise.
@@ -73,6 +74,10 @@ pub enum Method {
     /// neuron criteria).
     #[value(skip)]
     GradientFuzz,
+    /// Concolic generation for a single-neuron criterion (`--method concolic` with nc, kmnc,
+    /// nbc or snac).
+    #[value(skip)]
+    NeuronConcolic,
 }
 
 impl Method {
@@ -84,6 +89,7 @@ impl Method {
             Method::Gradient => "gradient",
             Method::Fuzz => "fuzz",
             Method::GradientFuzz => "gradient+fuzz",
+            Method::NeuronConcolic => "concolic",
         }
     }
 }
@@ -98,6 +104,16 @@ fn gradient_fits(c: CriterionName) -> bool {
             | CriterionName::Snac
             | CriterionName::Tknc
     )
+}
+
+/// Whether concolic generation has objectives for the single-neuron criterion `c`: those
+/// whose objectives are a range of one neuron's value.
+fn concolic_fits(c: CriterionName, options: &CriterionOptions) -> bool {
+    match c {
+        CriterionName::Nc => options.nc_threshold.is_none(),
+        CriterionName::Kmnc | CriterionName::Nbc | CriterionName::Snac => true,
+        _ => false,
+    }
 }
 
 /// What gradient search aims at for criterion `c` (one of [`gradient_fits`]).
@@ -169,10 +185,15 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
             (Method::Auto, CriterionName::Ss) | (Method::Concolic, CriterionName::Ss) => {
                 Method::Concolic
             }
-            (Method::Concolic, c) => bail!(
-                "--method concolic generates for ss only; use --method fuzz for {}",
-                criterion_label(c)
-            ),
+            (Method::Concolic, c) if concolic_fits(c, &args.options) => Method::NeuronConcolic,
+            (Method::Concolic, c) => {
+                bail!(
+                "--method concolic generates for ss, nc (without --nc-threshold), kmnc, nbc and \
+                 snac only: the objectives of {} are not a range of one neuron; use --method {}",
+                criterion_label(c),
+                if gradient_fits(c) { "gradient or fuzz" } else { "fuzz" }
+            )
+            }
             (Method::Gradient, c) if !gradient_fits(c) => {
                 bail!(
             "--method gradient generates for the single-test neuron criteria nc, kmnc, nbc, \
@@ -259,6 +280,18 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         let suite = Suite::new(seeds.clone(), start, Count { covered: 0, total });
         let (suite, stats) = sign_sign::generate(&gen, suite, &seeds_trace)?;
         extra = json!({"lp_calls": stats.lp_calls, "lp_rejected": stats.rejected, "stones": stats.stones});
+        suite
+    } else if method == Method::NeuronConcolic {
+        let aim = gradient_aim(args.criterion, &args.options, profile.as_ref())?;
+        let c = seeded_criterion(args, &seeds_trace, profile.as_ref())?;
+        let suite = Suite::new(seeds.clone(), start, c.count());
+        let (suite, _, n) = neuron_concolic::generate(&gen, suite, c, &aim)?;
+        extra = json!({
+            "lp_calls": n.lp_calls,
+            "found": n.found,
+            "kept": n.kept,
+            "given_up": n.not_ranges,
+        });
         suite
     } else if matches!(method, Method::Gradient | Method::GradientFuzz) {
         let aim = gradient_aim(args.criterion, &args.options, profile.as_ref())?;

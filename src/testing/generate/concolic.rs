@@ -56,6 +56,42 @@ pub struct SignGoal {
     pub positive: bool,
 }
 
+/// A range a neuron's pre-activation `u` must lie in (either end open when `None`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ValueRange {
+    pub layer: usize,
+    pub neuron: usize,
+    pub at_least: Option<f64>,
+    pub at_most: Option<f64>,
+}
+
+impl ValueRange {
+    pub fn at_least(layer: usize, neuron: usize, v: f64) -> ValueRange {
+        ValueRange {
+            layer,
+            neuron,
+            at_least: Some(v),
+            at_most: None,
+        }
+    }
+
+    pub fn at_most(layer: usize, neuron: usize, v: f64) -> ValueRange {
+        ValueRange {
+            layer,
+            neuron,
+            at_least: None,
+            at_most: Some(v),
+        }
+    }
+
+    /// How far `u` is outside the range (0 inside).
+    pub fn distance(&self, u: f64) -> f64 {
+        let below = self.at_least.map_or(0.0, |lo| (lo - u).max(0.0));
+        let above = self.at_most.map_or(0.0, |hi| (u - hi).max(0.0));
+        below + above
+    }
+}
+
 /// The linear program of one region around one seed.
 pub struct RegionLp {
     lp: Simplex,
@@ -143,43 +179,74 @@ impl RegionLp {
     }
 
     /// Bounds the row of `g` (at the current backtrack level); false if `g` is a constant
-    /// neuron with the wrong sign.
+    /// neuron with the wrong sign (`u = 0` counts as negative, as everywhere).
     fn require(&mut self, g: SignGoal) -> bool {
-        if matches!(self.rows[g.layer][g.neuron], Row::Pending) {
-            let Some(m) = self.pending[g.layer].take() else {
-                return false;
-            };
-            let row = self.add_row(&m.rows[g.neuron], m.constant[g.neuron]);
-            self.pending[g.layer] = Some(m);
-            let Some(row) = row else {
-                return false;
-            };
-            self.rows[g.layer][g.neuron] = row;
-        }
-        match self.rows[g.layer][g.neuron] {
+        match self.row(g.layer, g.neuron) {
             Row::Pending => false,
             Row::Constant(c) => (c > 0.0) == g.positive,
-            Row::Var(v, c) => {
-                let ok = if g.positive {
-                    self.lp.tighten_lower(v, SIGN_MARGIN - c)
-                } else {
-                    self.lp.tighten_upper(v, -SIGN_MARGIN - c)
-                };
-                ok.is_ok()
+            Row::Var(..) if g.positive => {
+                self.require_range(ValueRange::at_least(g.layer, g.neuron, SIGN_MARGIN))
+            }
+            Row::Var(..) => {
+                self.require_range(ValueRange::at_most(g.layer, g.neuron, -SIGN_MARGIN))
             }
         }
+    }
+
+    /// Bounds the row of `r`'s neuron to `r` (at the current backtrack level); false if it is
+    /// a constant outside `r`, or `r` is empty.
+    fn require_range(&mut self, r: ValueRange) -> bool {
+        let lo = r.at_least.unwrap_or(f64::NEG_INFINITY);
+        let hi = r.at_most.unwrap_or(f64::INFINITY);
+        match self.row(r.layer, r.neuron) {
+            Row::Pending => false,
+            Row::Constant(c) => lo <= c && c <= hi,
+            Row::Var(v, c) => {
+                (lo == f64::NEG_INFINITY || self.lp.tighten_lower(v, lo - c).is_ok())
+                    && (hi == f64::INFINITY || self.lp.tighten_upper(v, hi - c).is_ok())
+            }
+        }
+    }
+
+    /// The row of a neuron, added to the LP from its pending map first if need be
+    /// (`Pending` only when that fails).
+    fn row(&mut self, layer: usize, neuron: usize) -> Row {
+        if matches!(self.rows[layer][neuron], Row::Pending) {
+            let Some(m) = self.pending[layer].take() else {
+                return Row::Pending;
+            };
+            let row = self.add_row(&m.rows[neuron], m.constant[neuron]);
+            self.pending[layer] = Some(m);
+            if let Some(row) = row {
+                self.rows[layer][neuron] = row;
+            }
+        }
+        self.rows[layer][neuron]
     }
 
     /// The input nearest to the seed (L∞, up to the bisection's precision) with the fixed
     /// signs and `goals`, if the LP finds one within `max_pivots` pivots (then bisection
     /// steps of [`BISECTION_MAX_PIVOTS`] each); the LP is left as it was.
     pub fn solve(&mut self, goals: &[SignGoal], max_pivots: u64) -> Option<Vec<f64>> {
+        self.solve_where(|lp| goals.iter().all(|g| lp.require(*g)), max_pivots)
+    }
+
+    /// [`RegionLp::solve`] with the value of one neuron in `range` as the goal.
+    pub fn solve_range(&mut self, range: ValueRange, max_pivots: u64) -> Option<Vec<f64>> {
+        self.solve_where(|lp| lp.require_range(range), max_pivots)
+    }
+
+    fn solve_where(
+        &mut self,
+        require: impl FnOnce(&mut RegionLp) -> bool,
+        max_pivots: u64,
+    ) -> Option<Vec<f64>> {
         if !self.possible {
             return None;
         }
         self.lp.push();
         let mut best = None;
-        if goals.iter().all(|g| self.require(*g)) {
+        if require(self) {
             best = self.check(max_pivots);
             if best.is_some() {
                 let mut hi = self.radius_of(best.as_deref().unwrap_or(&[]));
@@ -304,6 +371,41 @@ mod tests {
             .is_none());
         // The LP is left as it was: the first objective is found again.
         assert!(p.solve(&[goal(0, true)], MAX_PIVOTS).is_some());
+    }
+
+    #[test]
+    fn a_range_is_met_inside_its_ends_and_an_empty_one_is_infeasible() {
+        // u1 = x0 + x1 - 1 in [0.3, 0.4] with u0 <= -m: from (0.2, 0.6) (u1 = -0.2), the
+        // nearest point moves both inputs by 0.25 to u1 = 0.3 (u0 = -0.4 stays negative).
+        let mut p = lp(&[goal(0, false)]);
+        let r = ValueRange {
+            layer: 0,
+            neuron: 1,
+            at_least: Some(0.3),
+            at_most: Some(0.4),
+        };
+        let x = p.solve_range(r, MAX_PIVOTS).unwrap();
+        let u1 = x[0] + x[1] - 1.0;
+        assert!((0.3 - 1e-9..=0.4 + 1e-9).contains(&u1), "{x:?}");
+        assert!(x[0] - x[1] <= -SIGN_MARGIN + 1e-9, "{x:?}");
+        let radius = (x[0] - 0.2).abs().max((x[1] - 0.6).abs());
+        assert!(
+            (0.25 - 1e-9..=0.25 + 0.5 / 8.0).contains(&radius),
+            "{radius}"
+        );
+        assert_eq!(r.distance(0.35), 0.0);
+        assert!((r.distance(0.1) - 0.2).abs() < 1e-12);
+        // Above the box's greatest u1 (1), and an empty range.
+        assert!(p
+            .solve_range(ValueRange::at_least(0, 1, 1.01), MAX_PIVOTS)
+            .is_none());
+        let empty = ValueRange {
+            at_least: Some(0.4),
+            at_most: Some(0.3),
+            ..r
+        };
+        assert!(p.solve_range(empty, MAX_PIVOTS).is_none());
+        assert!(p.solve_range(r, MAX_PIVOTS).is_some());
     }
 
     #[test]

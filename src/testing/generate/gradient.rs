@@ -8,6 +8,7 @@
 //! test joins the suite only when the criterion itself (the object `vera test coverage`
 //! measures with) counts more after it.
 
+use super::concolic::{ValueRange, SIGN_MARGIN};
 use super::suite::Suite;
 use super::{GenerateError, Generator};
 use crate::falsify::{backward_below, forward};
@@ -76,6 +77,29 @@ struct Task {
 }
 
 impl Aim {
+    /// The objective as a range of one neuron's pre-activation `u` (hidden layer, neuron,
+    /// range), with [`SIGN_MARGIN`] inside each end, when it is one: NC (`u > 0`), a KMNC
+    /// section, NBC's and SNAC's corners. NC(t) and TKNC compare a neuron with its layer,
+    /// which no single range states.
+    pub fn range(&self, objective: &Objective) -> Option<ValueRange> {
+        let task = self.task(objective)?;
+        let (l, n, m) = (task.layer, task.neuron, SIGN_MARGIN);
+        Some(match task.goal {
+            Goal::Positive => ValueRange::at_least(l, n, m),
+            // `v` in `[low, high)`: where `low <= 0`, every `u < high` has it.
+            Goal::Within { low, high } => ValueRange {
+                layer: l,
+                neuron: n,
+                at_least: (low > 0.0).then_some(low + m),
+                at_most: Some(high - m),
+            },
+            Goal::Above { high } => ValueRange::at_least(l, n, high + m),
+            // `v < low` with `low > 0` (`task` drops the others): `u < low`.
+            Goal::Below { low } => ValueRange::at_most(l, n, low - m),
+            Goal::Scaled { .. } | Goal::TopK { .. } => return None,
+        })
+    }
+
     /// The task for `objective`, or none when no input can cover it (`v < low` for
     /// `low <= 0`: ReLU outputs are never negative) or it is not this criterion's.
     fn task(&self, objective: &Objective) -> Option<Task> {

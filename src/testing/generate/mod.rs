@@ -14,6 +14,7 @@ pub mod concolic;
 pub mod fuzz;
 pub mod gradient;
 pub mod linear_region;
+pub mod neuron_concolic;
 pub mod sign_sign;
 pub mod stepping_stone;
 mod suite;
