@@ -378,16 +378,53 @@ fn gradient_search_covers_a_corner_neuron_that_fuzzing_misses() {
     }
 }
 
+/// A random 6-8-7-3 network in `dir`, and a seed file holding the first of four random inputs
+/// whose whole file profiles the ranges (path of the profile, path of the seed).
+fn neuron_case(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let sizes = [6, 8, 7, 3];
+    let net = random_net(dir, &sizes, 5);
+    let (profile_path, rows) = seeds(dir, 4, sizes[0], 8);
+    let seeds_path = dir.join("one-seed.csv");
+    std::fs::write(&seeds_path, rows_text(&rows[..1])).unwrap();
+    (net, profile_path, seeds_path)
+}
+
+/// Runs `method` for each `(criterion, extra arguments)` case: its report must replay in `vera
+/// test coverage`, cover more than the seed, and keep every test it adds.
+fn assert_reports_replay(
+    dir: &Path,
+    net: &Path,
+    seeds_path: &Path,
+    method: &str,
+    cases: &[(&str, &[&str])],
+) {
+    for (case, (criterion, extra)) in cases.iter().enumerate() {
+        let out = dir.join(format!("{method}-out{case}"));
+        let report = generate_with(net, seeds_path, &out, criterion, method, "2", extra);
+        assert_eq!(report["method"], method);
+        assert_eq!(
+            recount(net, &out, criterion, extra),
+            report["covered"],
+            "{criterion} {extra:?}: {report}"
+        );
+        let history = report["history"].as_array().unwrap();
+        assert!(
+            report["covered"].as_u64() > history[0]["covered"].as_u64(),
+            "{criterion} {extra:?}: {method} covered nothing new: {report}"
+        );
+        assert_eq!(
+            report["stats"]["kept"].as_u64(),
+            Some(report["tests"].as_u64().unwrap() - 1),
+            "{report}"
+        );
+    }
+}
+
 #[test]
 fn gradient_reports_replay_for_every_neuron_criterion() {
     let dir = tempfile::tempdir().unwrap();
-    let sizes = [6, 8, 7, 3];
-    let net = random_net(dir.path(), &sizes, 5);
-    // Four random inputs profile the ranges; the first alone is the seed.
-    let (profile_path, rows) = seeds(dir.path(), 4, sizes[0], 8);
+    let (net, profile_path, seeds_path) = neuron_case(dir.path());
     let profile = profile_path.to_str().unwrap();
-    let seeds_path = dir.path().join("one-seed.csv");
-    std::fs::write(&seeds_path, rows_text(&rows[..1])).unwrap();
     let cases: [(&str, &[&str]); 6] = [
         ("nc", &[]),
         ("nc", &["--nc-threshold", "0.6"]),
@@ -396,26 +433,7 @@ fn gradient_reports_replay_for_every_neuron_criterion() {
         ("snac", &["--profile", profile]),
         ("tknc", &["--tknc-k", "2"]),
     ];
-    for (case, (criterion, extra)) in cases.iter().enumerate() {
-        let out = dir.path().join(format!("out{case}"));
-        let report = generate_with(&net, &seeds_path, &out, criterion, "gradient", "2", extra);
-        assert_eq!(report["method"], "gradient");
-        assert_eq!(
-            recount(&net, &out, criterion, extra),
-            report["covered"],
-            "{criterion} {extra:?}: {report}"
-        );
-        let history = report["history"].as_array().unwrap();
-        assert!(
-            report["covered"].as_u64() > history[0]["covered"].as_u64(),
-            "{criterion} {extra:?}: gradient search covered nothing new: {report}"
-        );
-        assert_eq!(
-            report["stats"]["kept"].as_u64(),
-            Some(report["tests"].as_u64().unwrap() - 1),
-            "{report}"
-        );
-    }
+    assert_reports_replay(dir.path(), &net, &seeds_path, "gradient", &cases);
 }
 
 #[test]
@@ -495,38 +513,15 @@ fn concolic_covers_the_corner_neuron_and_its_reports_replay() {
     assert!(tests.iter().any(|t| t.iter().sum::<f32>() > 19.9));
     // Every range criterion on a random network: the report replays in `vera test coverage`,
     // and the LPs cover more than the seed.
-    let sizes = [6, 8, 7, 3];
-    let net = random_net(dir.path(), &sizes, 5);
-    let (profile_path, rows) = seeds(dir.path(), 4, sizes[0], 8);
+    let (net, profile_path, seeds_path) = neuron_case(dir.path());
     let profile = profile_path.to_str().unwrap();
-    let seeds_path = dir.path().join("one-seed.csv");
-    std::fs::write(&seeds_path, rows_text(&rows[..1])).unwrap();
     let cases: [(&str, &[&str]); 4] = [
         ("nc", &[]),
         ("kmnc", &["--profile", profile, "--kmnc-k", "4"]),
         ("nbc", &["--profile", profile]),
         ("snac", &["--profile", profile]),
     ];
-    for (case, (criterion, extra)) in cases.iter().enumerate() {
-        let out = dir.path().join(format!("out{case}"));
-        let report = generate_with(&net, &seeds_path, &out, criterion, "concolic", "5", extra);
-        assert_eq!(report["method"], "concolic");
-        assert_eq!(
-            recount(&net, &out, criterion, extra),
-            report["covered"],
-            "{criterion}: {report}"
-        );
-        let history = report["history"].as_array().unwrap();
-        assert!(
-            report["covered"].as_u64() > history[0]["covered"].as_u64(),
-            "{criterion}: the LPs covered nothing new: {report}"
-        );
-        assert_eq!(
-            report["stats"]["kept"].as_u64(),
-            Some(report["tests"].as_u64().unwrap() - 1),
-            "{report}"
-        );
-    }
+    assert_reports_replay(dir.path(), &net, &seeds_path, "concolic", &cases);
     // Objectives that are not a range of one neuron are refused, naming what fits.
     for (criterion, extra) in [("tknc", vec![]), ("nc", vec!["--nc-threshold", "0.5"])] {
         let mut args = vec![

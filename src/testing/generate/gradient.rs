@@ -9,10 +9,11 @@
 //! measures with) counts more after it.
 
 use super::concolic::{ValueRange, SIGN_MARGIN};
+use super::stepping_stone::feature_positions;
 use super::suite::Suite;
 use super::{GenerateError, Generator};
 use crate::falsify::{backward_below, forward};
-use crate::network::{LayerKind, Network};
+use crate::network::Network;
 use crate::testing::criteria::{Criterion, Objective, Profile, Side};
 use crate::testing::{Batch, Trace};
 use std::collections::HashMap;
@@ -231,13 +232,8 @@ pub fn generate(
         return Err(GenerateError::NoSeeds);
     }
     let net = gen.net;
-    let relu_at: Vec<usize> = net
-        .layers()
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| matches!(l.kind, LayerKind::Relu))
-        .map(|(i, _)| i)
-        .collect();
+    let mut relu_at = feature_positions(net);
+    relu_at.pop();
     let labels = seeds.predictions();
     // Every suite test's float32 pre-activations, per hidden layer then test.
     let mut values: Vec<Vec<Vec<f64>>> = vec![Vec::new(); relu_at.len()];
@@ -287,28 +283,49 @@ pub fn generate(
         if rows.is_empty() {
             continue;
         }
-        let inputs = Batch::from_rows(net.num_inputs(), &rows)
-            .ok_or(GenerateError::Internal("iterate width"))?;
-        let trace = Trace::run(net, &inputs)?;
-        let predicted = trace.predictions();
-        let mut kept = Vec::new();
-        for (m, row) in rows.iter().enumerate() {
-            let before = criterion.count().covered;
-            let one = trace.select_tests(&[m]);
-            criterion.update(&one);
-            let after = criterion.count().covered;
-            if after > before {
-                let seed = suite.seed_of[starts_of[m]];
-                suite.add(row, seed, (labels[seed], predicted[m]));
-                suite.record(after);
-                gen.report(criterion.count());
-                kept.push(m);
-                stats.kept += 1;
-            }
-        }
+        let (trace, kept) = keep_covering(
+            gen,
+            &mut suite,
+            criterion.as_mut(),
+            &rows,
+            &starts_of,
+            &labels,
+        )?;
+        stats.kept += kept.len();
         append_values(&mut values, &trace.select_tests(&kept));
     }
     Ok((suite, criterion, stats))
+}
+
+/// Traces `rows` (each made from suite row `starts[m]`) in one batch and adds to the suite,
+/// in turn, each that makes `criterion` count more; returns the trace and the rows kept.
+pub(super) fn keep_covering(
+    gen: &Generator,
+    suite: &mut Suite,
+    criterion: &mut dyn Criterion,
+    rows: &[Vec<f32>],
+    starts: &[usize],
+    labels: &[usize],
+) -> Result<(Trace, Vec<usize>), GenerateError> {
+    let inputs = Batch::from_rows(gen.net.num_inputs(), rows).ok_or(GenerateError::Internal(
+        "a generated input of another width",
+    ))?;
+    let trace = Trace::run(gen.net, &inputs)?;
+    let predicted = trace.predictions();
+    let mut kept = Vec::new();
+    for (m, row) in rows.iter().enumerate() {
+        let before = criterion.count().covered;
+        criterion.update(&trace.select_tests(&[m]));
+        let after = criterion.count().covered;
+        if after > before {
+            let seed = suite.seed_of[starts[m]];
+            suite.add(row, seed, (labels[seed], predicted[m]));
+            suite.record(after);
+            gen.report(criterion.count());
+            kept.push(m);
+        }
+    }
+    Ok((trace, kept))
 }
 
 /// Appends every test of `trace` to `values` (per hidden layer, per test, `u` in f64).

@@ -8,7 +8,7 @@
 //! the input in the test's linear region or shows there is none.
 
 use super::concolic::{RegionLp, ValueRange, RETRY_MAX_PIVOTS};
-use super::gradient::Aim;
+use super::gradient::{keep_covering, Aim};
 use super::linear_region::region_maps;
 use super::sign_sign::f64_signs;
 use super::suite::Suite;
@@ -82,24 +82,9 @@ pub fn generate(
         if rows.is_empty() {
             continue;
         }
-        let inputs = Batch::from_rows(net.num_inputs(), &rows)
-            .ok_or(GenerateError::Internal("an LP input of another width"))?;
-        let trace = Trace::run(net, &inputs)?;
-        let predicted = trace.predictions();
-        let mut kept = Vec::new();
-        for (m, row) in rows.iter().enumerate() {
-            let before = criterion.count().covered;
-            criterion.update(&trace.select_tests(&[m]));
-            let after = criterion.count().covered;
-            if after > before {
-                let seed = suite.seed_of[starts[m]];
-                suite.add(row, seed, (labels[seed], predicted[m]));
-                suite.record(after);
-                gen.report(criterion.count());
-                kept.push(m);
-                stats.kept += 1;
-            }
-        }
+        let (trace, kept) =
+            keep_covering(gen, &mut suite, criterion.as_mut(), &rows, &starts, &labels)?;
+        stats.kept += kept.len();
         for (l, layer) in hidden_values(&trace.select_tests(&kept))
             .into_iter()
             .enumerate()

@@ -209,6 +209,19 @@ pub fn generate(
     Ok((shared.suite, stats))
 }
 
+impl Shared {
+    /// The `count` pool members of least `closeness` (one value per member), with their rows.
+    fn nearest(&self, closeness: &[f32], count: usize) -> Vec<(usize, Member)> {
+        let mut order: Vec<usize> = (0..self.pool.len()).collect();
+        order.sort_by(|a, b| closeness[*a].total_cmp(&closeness[*b]));
+        order
+            .into_iter()
+            .take(count)
+            .map(|t| (t, self.pool[t].clone()))
+            .collect()
+    }
+}
+
 /// The generation's state before any LP: the seeds as the pool, and the objectives their own
 /// pairs cover (any pair that covers something in both precisions joins the suite).
 fn start(net: &Network, mut suite: Suite, trace: &Trace) -> Result<Shared, GenerateError> {
@@ -345,7 +358,6 @@ impl Context<'_> {
             if open.is_empty() {
                 return Ok(());
             }
-            let mut order: Vec<usize> = (0..shared.pool.len()).collect();
             // Near the condition's sign change; when trying again, near some open decision's
             // too (first the seeds that are near the condition alone have been tried).
             let closeness: Vec<f32> = shared
@@ -363,12 +375,7 @@ impl Context<'_> {
                     v[k][i].abs() + decision
                 })
                 .collect();
-            order.sort_by(|a, b| closeness[*a].total_cmp(&closeness[*b]));
-            order
-                .into_iter()
-                .take(MAX_SEEDS_PER_CONDITION)
-                .map(|t| (t, shared.pool[t].clone()))
-                .collect()
+            shared.nearest(&closeness, MAX_SEEDS_PER_CONDITION)
         };
         for (s, member) in order {
             let done = self.lock()?.covered.open(k, i).is_empty();
@@ -457,18 +464,12 @@ impl Context<'_> {
     fn stones(&self, at: &[usize], (k, i, j): (usize, usize, usize)) -> Result<(), GenerateError> {
         let starts: Vec<(usize, Member)> = {
             let shared = self.lock()?;
-            let mut order: Vec<usize> = (0..shared.pool.len()).collect();
             let closeness: Vec<f32> = shared
                 .pool
                 .iter()
                 .map(|m| m.values[k][i].abs() + m.values[k + 1][j].abs())
                 .collect();
-            order.sort_by(|a, b| closeness[*a].total_cmp(&closeness[*b]));
-            order
-                .into_iter()
-                .take(STONE_STARTS)
-                .map(|t| (t, shared.pool[t].clone()))
-                .collect()
+            shared.nearest(&closeness, STONE_STARTS)
         };
         for (t, start) in starts {
             if self.lock()?.covered.flags[k][i][j] || self.gen.out_of_time() {
