@@ -285,7 +285,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         let aim = gradient_aim(args.criterion, &args.options, profile.as_ref())?;
         let c = seeded_criterion(args, &seeds_trace, profile.as_ref())?;
         let suite = Suite::new(seeds.clone(), start, c.count());
-        let (suite, _, n) = neuron_concolic::generate(&gen, suite, c, &aim)?;
+        let (suite, _, n) = neuron_concolic::generate(&gen, suite, &seeds_trace, c, &aim)?;
         extra = json!({
             "lp_calls": n.lp_calls,
             "found": n.found,

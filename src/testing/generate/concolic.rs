@@ -56,6 +56,29 @@ pub struct SignGoal {
     pub positive: bool,
 }
 
+/// The signs `signs` gives the neurons of layers `0..layers`, as goals; the neuron `flip`
+/// names (layer, neuron), if any, gets the other sign.
+pub fn sign_goals(
+    signs: &[Vec<bool>],
+    layers: usize,
+    flip: Option<(usize, usize)>,
+) -> Vec<SignGoal> {
+    signs
+        .iter()
+        .enumerate()
+        .take(layers)
+        .flat_map(|(layer, s)| {
+            s.iter()
+                .enumerate()
+                .map(move |(neuron, positive)| SignGoal {
+                    layer,
+                    neuron,
+                    positive: *positive != (flip == Some((layer, neuron))),
+                })
+        })
+        .collect()
+}
+
 /// A range a neuron's pre-activation `u` must lie in (either end open when `None`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ValueRange {

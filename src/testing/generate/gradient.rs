@@ -9,15 +9,14 @@
 //! measures with) counts more after it.
 
 use super::concolic::{ValueRange, SIGN_MARGIN};
-use super::stepping_stone::feature_positions;
+use super::linear_region::feature_positions;
 use super::suite::Suite;
-use super::{GenerateError, Generator};
+use super::{parallel_map, GenerateError, Generator};
 use crate::falsify::{backward_below, forward};
 use crate::network::Network;
 use crate::testing::criteria::{Criterion, Objective, Profile, Side};
 use crate::testing::{Batch, Trace};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// Ascent steps per attempt at an objective.
 pub const MAX_STEPS: usize = 48;
@@ -329,7 +328,7 @@ pub(super) fn keep_covering(
 }
 
 /// Appends every test of `trace` to `values` (per hidden layer, per test, `u` in f64).
-fn append_values(values: &mut [Vec<Vec<f64>>], trace: &Trace) {
+pub(super) fn append_values(values: &mut [Vec<Vec<f64>>], trace: &Trace) {
     for (l, layer) in trace.hidden.iter().enumerate() {
         values[l].extend(
             layer
@@ -361,35 +360,9 @@ fn run_workers(
     tests: &Batch,
     jobs: &[(Task, usize)],
 ) -> Result<Vec<Ascent>, GenerateError> {
-    let next = AtomicUsize::new(0);
-    let workers = gen.threads.max(1).min(jobs.len().max(1));
-    let done: Vec<Vec<(usize, Result<Ascent, GenerateError>)>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut out = Vec::new();
-                    loop {
-                        let j = next.fetch_add(1, Ordering::Relaxed);
-                        let Some((task, start)) = jobs.get(j) else {
-                            return out;
-                        };
-                        out.push((j, ascend(gen, relu_at, task, *start, tests.row(*start))));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    vec![(0, Err(GenerateError::Internal("a worker panicked")))]
-                })
-            })
-            .collect()
-    });
-    let mut all: Vec<(usize, Result<Ascent, GenerateError>)> = done.into_iter().flatten().collect();
-    all.sort_by_key(|(j, _)| *j);
-    all.into_iter().map(|(_, a)| a).collect()
+    parallel_map(gen, jobs, |(task, start)| {
+        ascend(gen, relu_at, task, *start, tests.row(*start))
+    })
 }
 
 /// Projected sign-gradient ascent on `task`'s objective from `x0` (suite row `start`).

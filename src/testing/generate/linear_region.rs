@@ -23,6 +23,20 @@ impl AffineMap {
     }
 }
 
+/// Where each feature layer's pre-activations enter the network's layers: the ReLU layers,
+/// then the output (the number of layers).
+pub fn feature_positions(net: &Network) -> Vec<usize> {
+    let mut at: Vec<usize> = net
+        .layers()
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| matches!(l.kind, LayerKind::Relu))
+        .map(|(i, _)| i)
+        .collect();
+    at.push(net.layers().len());
+    at
+}
+
 /// The pre-activation maps of the feature layers `0..count` (the hidden layers, numbered from
 /// 0, then the output layer, numbered after them), where hidden layer `l < count - 1` passes
 /// its value on with the phases `phases[l]` (`true`: active, `v = u`; `false`: `v = 0`), for

@@ -24,6 +24,7 @@ pub use suite::{Adversarial, Progress, Suite};
 use crate::network::{EvalError, Network};
 use crate::testing::criteria::Count;
 use crate::testing::TraceError;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 /// Why a generation could not run.
@@ -88,4 +89,46 @@ fn inward_f32(v: f64, lower: bool) -> f32 {
         (false, _, true) => r.next_down(),
         _ => r,
     }
+}
+
+/// `f` of every job on the generator's threads, each worker taking the next job not yet
+/// taken; the results in the jobs' order. A worker stops at its first error, which is
+/// returned.
+fn parallel_map<J: Sync, R: Send>(
+    gen: &Generator,
+    jobs: &[J],
+    f: impl Fn(&J) -> Result<R, GenerateError> + Sync,
+) -> Result<Vec<R>, GenerateError> {
+    let next = AtomicUsize::new(0);
+    let (f, next) = (&f, &next);
+    let workers = gen.threads.max(1).min(jobs.len().max(1));
+    let parts: Vec<Result<Vec<(usize, R)>, GenerateError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(move || {
+                    let mut out = Vec::new();
+                    loop {
+                        let j = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(job) = jobs.get(j) else {
+                            return Ok(out);
+                        };
+                        out.push((j, f(job)?));
+                    }
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or(Err(GenerateError::Internal("a worker panicked")))
+            })
+            .collect()
+    });
+    let mut all = Vec::with_capacity(jobs.len());
+    for part in parts {
+        all.extend(part?);
+    }
+    all.sort_by_key(|(j, _)| *j);
+    Ok(all.into_iter().map(|(_, r)| r).collect())
 }

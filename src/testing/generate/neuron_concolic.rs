@@ -7,12 +7,12 @@
 //! counts) covers more with it. The LP is exact where gradient ascent is not: it either finds
 //! the input in the test's linear region or shows there is none.
 
-use super::concolic::{RegionLp, ValueRange, RETRY_MAX_PIVOTS};
-use super::gradient::{keep_covering, Aim};
+use super::concolic::{sign_goals, RegionLp, ValueRange, RETRY_MAX_PIVOTS};
+use super::gradient::{append_values, keep_covering, Aim};
 use super::linear_region::region_maps;
 use super::sign_sign::f64_signs;
 use super::suite::Suite;
-use super::{GenerateError, Generator};
+use super::{parallel_map, GenerateError, Generator};
 use crate::testing::criteria::{Criterion, Objective};
 use crate::testing::{Batch, Trace};
 use std::collections::HashSet;
@@ -37,18 +37,19 @@ pub struct NeuronConcolicStats {
     pub not_ranges: usize,
 }
 
-/// Grows `suite` with an LP's input for each objective of `criterion` open at the start, in
-/// the criterion's order, until they are all tried or the budget ends.
+/// Grows `suite` (which holds the seeds alone; `seeds` is their trace) with an LP's input for
+/// each objective of `criterion` open at the start, in the criterion's order, until they are
+/// all tried or the budget ends.
 pub fn generate(
     gen: &Generator,
     mut suite: Suite,
+    seeds: &Trace,
     mut criterion: Box<dyn Criterion>,
     aim: &Aim,
 ) -> Result<(Suite, Box<dyn Criterion>, NeuronConcolicStats), GenerateError> {
-    let net = gen.net;
-    let first = Trace::run(net, &suite.tests)?;
-    let labels = first.predictions();
-    let mut values = hidden_values(&first);
+    let labels = seeds.predictions();
+    let mut values: Vec<Vec<Vec<f64>>> = vec![Vec::new(); seeds.hidden.len()];
+    append_values(&mut values, seeds);
     let mut stats = NeuronConcolicStats::default();
     let mut open: Vec<(Objective, ValueRange)> = Vec::new();
     for o in criterion.uncovered() {
@@ -85,74 +86,33 @@ pub fn generate(
         let (trace, kept) =
             keep_covering(gen, &mut suite, criterion.as_mut(), &rows, &starts, &labels)?;
         stats.kept += kept.len();
-        for (l, layer) in hidden_values(&trace.select_tests(&kept))
-            .into_iter()
-            .enumerate()
-        {
-            values[l].extend(layer);
-        }
+        append_values(&mut values, &trace.select_tests(&kept));
     }
     Ok((suite, criterion, stats))
 }
 
-/// Per hidden layer, per test, `u` in float32.
-fn hidden_values(trace: &Trace) -> Vec<Vec<Vec<f32>>> {
-    trace
-        .hidden
-        .iter()
-        .map(|l| l.u.iter_rows().map(<[f32]>::to_vec).collect())
-        .collect()
-}
-
 /// The [`CANDIDATES`] tests whose `u` is nearest to `r`.
-fn nearest(values: &[Vec<Vec<f32>>], r: &ValueRange) -> Vec<usize> {
+fn nearest(values: &[Vec<Vec<f64>>], r: &ValueRange) -> Vec<usize> {
     let layer = &values[r.layer];
-    let d: Vec<f64> = layer
-        .iter()
-        .map(|u| r.distance(f64::from(u[r.neuron])))
-        .collect();
+    let d: Vec<f64> = layer.iter().map(|u| r.distance(u[r.neuron])).collect();
     let mut order: Vec<usize> = (0..layer.len()).collect();
     order.sort_by(|a, b| d[*a].total_cmp(&d[*b]));
     order.truncate(CANDIDATES);
     order
 }
 
-/// Each job's LP calls and first input found (with the test it started from), the jobs
-/// split among the generator's threads.
+/// A job's LP calls and the first input found (with the test it started from).
 type Found = (usize, Option<(usize, Vec<f32>)>);
 
+/// [`solve`] of every job, on the generator's threads.
 fn solve_all(
     gen: &Generator,
     tests: &Batch,
     jobs: &[(ValueRange, Vec<usize>)],
 ) -> Result<Vec<Found>, GenerateError> {
-    let threads = gen.threads.max(1);
-    let parts: Vec<Result<Vec<(usize, Found)>, GenerateError>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|w| {
-                s.spawn(move || {
-                    let mut out = Vec::new();
-                    for (j, (range, starts)) in jobs.iter().enumerate().skip(w).step_by(threads) {
-                        out.push((j, solve(gen, tests, range, starts)?));
-                    }
-                    Ok(out)
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or(Err(GenerateError::Internal("a worker panicked")))
-            })
-            .collect()
-    });
-    let mut all: Vec<(usize, Found)> = Vec::with_capacity(jobs.len());
-    for p in parts {
-        all.extend(p?);
-    }
-    all.sort_by_key(|(j, _)| *j);
-    Ok(all.into_iter().map(|(_, f)| f).collect())
+    parallel_map(gen, jobs, |(range, starts)| {
+        solve(gen, tests, range, starts)
+    })
 }
 
 /// The LP of `range` from each of `starts` in turn, until one finds an input.
@@ -171,21 +131,7 @@ fn solve(
         let signs = f64_signs(gen.net, &x)?;
         let hidden = &signs[..signs.len() - 1];
         let maps = region_maps(gen.net, hidden, range.layer + 1, (&gen.lower, &gen.upper))?;
-        let fixed: Vec<_> = hidden
-            .iter()
-            .enumerate()
-            .take(range.layer)
-            .flat_map(|(l, layer)| {
-                layer
-                    .iter()
-                    .enumerate()
-                    .map(move |(n, positive)| super::concolic::SignGoal {
-                        layer: l,
-                        neuron: n,
-                        positive: *positive,
-                    })
-            })
-            .collect();
+        let fixed = sign_goals(hidden, range.layer, None);
         let Some(mut lp) = RegionLp::new(&maps, &x, &gen.lower, &gen.upper, &fixed) else {
             continue;
         };

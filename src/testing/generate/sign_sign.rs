@@ -9,15 +9,15 @@
 //! Every pair is confirmed by execution in float32 (batched, as `vera test coverage` computes)
 //! and in f64, and kept only if both cover the same objectives.
 
-use super::concolic::{RegionLp, SignGoal, MAX_PIVOTS, RETRY_MAX_PIVOTS};
+use super::concolic::{sign_goals, RegionLp, SignGoal, MAX_PIVOTS, RETRY_MAX_PIVOTS};
+use super::linear_region::feature_positions;
 use super::linear_region::region_maps;
-use super::stepping_stone::{self, feature_positions};
+use super::stepping_stone;
 use super::suite::Suite;
-use super::{GenerateError, Generator};
+use super::{parallel_map, GenerateError, Generator};
 use crate::network::Network;
 use crate::testing::criteria::Count;
 use crate::testing::{Batch, Trace};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// Seeds tried per condition neuron before it is given up (DeepCover's bound).
@@ -260,34 +260,21 @@ fn start(net: &Network, mut suite: Suite, trace: &Trace) -> Result<Shared, Gener
 }
 
 /// Runs `task(0..count)` on the generator's threads, each taking the next index, until all
-/// are done or the budget ends; the first error ends them all.
+/// are done or the budget ends (the indices left are then skipped).
 fn on_workers(
     gen: &Generator,
     count: usize,
     task: impl Fn(usize) -> Result<(), GenerateError> + Sync,
 ) -> Result<(), GenerateError> {
-    let next = AtomicUsize::new(0);
-    let results: Vec<Result<(), GenerateError>> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..gen.threads.max(1))
-            .map(|_| {
-                s.spawn(|| loop {
-                    let c = next.fetch_add(1, Ordering::Relaxed);
-                    if c >= count || gen.out_of_time() {
-                        return Ok(());
-                    }
-                    task(c)?;
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or(Err(GenerateError::Internal("a worker panicked")))
-            })
-            .collect()
-    });
-    results.into_iter().collect()
+    let indices: Vec<usize> = (0..count).collect();
+    parallel_map(gen, &indices, |&c| {
+        if gen.out_of_time() {
+            Ok(())
+        } else {
+            task(c)
+        }
+    })?;
+    Ok(())
 }
 
 /// Counters of one sign-sign generation.
@@ -410,21 +397,7 @@ impl Context<'_> {
             k + 2,
             (&self.gen.lower, &self.gen.upper),
         )?;
-        let mut fixed = Vec::new();
-        for (l, layer) in signs.iter().enumerate().take(k + 1) {
-            for (n, positive) in layer.iter().enumerate() {
-                let positive = if (l, n) == (k, i) {
-                    !positive
-                } else {
-                    *positive
-                };
-                fixed.push(SignGoal {
-                    layer: l,
-                    neuron: n,
-                    positive,
-                });
-            }
-        }
+        let fixed = sign_goals(signs, k + 1, Some((k, i)));
         let Some(mut lp) =
             RegionLp::new(&maps, &member.x64, &self.gen.lower, &self.gen.upper, &fixed)
         else {

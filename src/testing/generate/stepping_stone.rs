@@ -9,7 +9,6 @@
 
 use super::Generator;
 use crate::falsify::{backward_below, forward};
-use crate::network::{LayerKind, Network};
 
 /// Descent steps per stone.
 pub const STONE_STEPS: usize = 300;
@@ -20,22 +19,8 @@ pub const STONE_STEP: f64 = 0.002;
 /// The descent stops once both pre-activations are this close to 0.
 pub const STONE_NEAR: f64 = 1e-3;
 
-/// Where each feature layer's pre-activations enter the network's layers: the ReLU layers,
-/// then the output (the number of layers).
-pub fn feature_positions(net: &Network) -> Vec<usize> {
-    let mut at: Vec<usize> = net
-        .layers()
-        .iter()
-        .enumerate()
-        .filter(|(_, l)| matches!(l.kind, LayerKind::Relu))
-        .map(|(i, _)| i)
-        .collect();
-    at.push(net.layers().len());
-    at
-}
-
 /// The stone for condition `(k, i)` and decision `j` from `x0`, in f64, inside the input
-/// range; `at` as [`feature_positions`] gives it. The descent ends after [`STONE_STEPS`], once
+/// range; `at` as [`super::linear_region::feature_positions`] gives it. The descent ends after [`STONE_STEPS`], once
 /// both values are within [`STONE_NEAR`] of 0, or where the gradient vanishes.
 pub fn stone(
     gen: &Generator,
@@ -108,8 +93,9 @@ pub fn stone(
 
 #[cfg(test)]
 mod tests {
+    use super::super::linear_region::feature_positions;
     use super::*;
-    use crate::network::{Affine, Layer, Matrix, Precision, Provenance};
+    use crate::network::{Affine, Layer, LayerKind, Matrix, Network, Precision, Provenance};
     use std::time::Instant;
 
     #[test]
