@@ -220,3 +220,30 @@ fn cli_the_dense_eev_model_at_three_levels_holds_by_enumeration() {
     assert_eq!(v["sat"]["free_inputs"], 24, "{v}");
     assert_eq!(v["sat"]["patterns"], 1u64 << 24, "{v}");
 }
+
+/// The dense EEV model around held-out digit 1 (label 5) at 5 pixel levels leaves 34 inputs
+/// free, beyond what one second decides: the "unknown" still says what the engine was
+/// working on (the box's free inputs and the neurons it fixes), not zeros.
+#[test]
+fn cli_an_undecided_box_reports_what_it_was_working_on() {
+    let text = digit_robustness_text(&mnist_digit(1), 5.0 / 255.0, 5, "");
+    let dir = tempfile::tempdir().unwrap();
+    let prop = dir.path().join("digit1_eps5.vnnlib");
+    std::fs::write(&prop, text).unwrap();
+    let v = vera_json(&[
+        "verify",
+        "benchmarks/bnn/models/eev_mlp.onnx",
+        prop.to_str().unwrap(),
+        "--timeout",
+        "1",
+        "--json",
+    ]);
+    assert_eq!(v["verdict"], "unknown", "{v}");
+    assert_eq!(v["reason"], "timeout", "{v}");
+    assert_eq!(v["sat"]["queries"], 1, "{v}");
+    assert_eq!(v["sat"]["enumerated"], 0, "{v}");
+    assert_eq!(v["sat"]["free_inputs"], 34, "{v}");
+    assert_eq!(v["sat"]["hidden_neurons"], 1100, "{v}");
+    let fixed = v["sat"]["fixed_neurons"].as_u64().unwrap();
+    assert!(fixed > 500 && fixed < 1100, "{v}");
+}

@@ -82,3 +82,28 @@ fn enumeration_agrees_with_exhaustive_enumeration() {
         agree_with_oracle(&options, false);
     }
 }
+
+/// What an enumerated query reports as fixed by its box is what the encoding fixes.
+#[test]
+fn the_neurons_fixed_by_the_box_are_the_encodings() {
+    let mut fixed_some = 0;
+    for seed in 0..400u64 {
+        let case = random_case(seed);
+        let encodings = vera::bnn_sat::encode(&case.net, &case.property).unwrap();
+        for (q, enc) in vera::bnn_sat::queries(&case.property)
+            .iter()
+            .zip(&encodings)
+        {
+            let bnn = vera::bnn_sat::fold(&case.net, &q.inputs.bounds).unwrap();
+            let ins = vera::bnn_sat::inputs(&bnn, &q.inputs.bounds).unwrap();
+            let size = vera::bnn_sat::fixed_by_box(&bnn, &ins);
+            assert_eq!(size, enc.size, "seed {seed}");
+            fixed_some +=
+                usize::from(size.fixed_neurons > 0 && size.fixed_neurons < size.hidden_neurons);
+        }
+    }
+    assert!(
+        fixed_some >= 40,
+        "only {fixed_some} queries with some but not all neurons fixed"
+    );
+}

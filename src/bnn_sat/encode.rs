@@ -109,6 +109,56 @@ pub struct Size {
     pub hidden_neurons: usize,
 }
 
+/// The hidden neurons the box alone fixes, by the constant propagation the encoding does
+/// (a neuron is fixed when its sum's range over its free bits lies on one side of its
+/// threshold): [`Size`] of a query that is enumerated rather than encoded.
+pub fn fixed_by_box(bnn: &Bnn, inputs: &InputBits) -> Size {
+    let mut size = Size {
+        free_inputs: inputs.free(),
+        ..Size::default()
+    };
+    let mut bits: Vec<Option<bool>> = inputs
+        .bits
+        .iter()
+        .map(|i| match i.lit {
+            Bit::Const(b) => Some(b),
+            Bit::Var(_) => None,
+        })
+        .collect();
+    for layer in &bnn.hidden {
+        let next: Vec<Option<bool>> = layer
+            .iter()
+            .map(|n| {
+                let (mut low, mut high) = (n.sum.constant, n.sum.constant);
+                for &(j, c) in &n.sum.terms {
+                    match bits[j] {
+                        Some(true) => {
+                            low += c;
+                            high += c;
+                        }
+                        Some(false) => {}
+                        None => {
+                            low += c.min(0);
+                            high += c.max(0);
+                        }
+                    }
+                }
+                let (at_low, at_high) = (n.rule.fires(low), n.rule.fires(high));
+                let fixed = match n.rule {
+                    Rule::Always(b) => Some(b),
+                    _ if at_low == at_high => Some(at_low),
+                    _ => None,
+                };
+                size.hidden_neurons += 1;
+                size.fixed_neurons += usize::from(fixed.is_some());
+                fixed
+            })
+            .collect();
+        bits = next;
+    }
+    size
+}
+
 /// The CNF of one query, and how to read an input point off a model.
 pub struct Encoding {
     pub formula: CnfFormula,

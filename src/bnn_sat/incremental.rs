@@ -195,7 +195,7 @@ impl<'a> Incremental<'a> {
                     (_, Bit::Var(l)) => model_value(&model, l),
                     (_, Bit::Const(b)) => b,
                 });
-                Ok(confirm(self.net, property, q.inputs, &x)?.verdict)
+                Ok(confirm(self.net, property, q.inputs, &x)?)
             }
         }
     }

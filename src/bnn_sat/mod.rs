@@ -14,7 +14,9 @@ mod rup;
 mod solver;
 mod totalizer;
 
-pub use encode::{decode, inputs, Bit, Encoding, Input, InputBits, Size, Unsupported};
+pub use encode::{
+    decode, fixed_by_box, inputs, Bit, Encoding, Input, InputBits, Size, Unsupported,
+};
 pub use enumerate::{enumerate, enumerate_first_layer, Enumerated, MAX_FREE, MAX_WALK};
 pub use first_layer_patterns::{first_layer_patterns, FirstLayer, Realised};
 pub use incremental::Incremental;
@@ -104,10 +106,10 @@ pub struct SatReport {
     /// Other checkers that checked every proof (varisat's, on the fly).
     pub checked_by: Vec<&'static str>,
     /// The proofs, in query order, when [`SatOptions::keep_proofs`] asks for them.
-    pub drat: Vec<Vec<u8>>,
-    /// With each proof, the clauses the input constraints added to the query's CNF (see
-    /// [`InputCells`]): the proof refutes the CNF and these together.
-    pub drat_lemmas: Vec<Vec<Vec<Lit>>>,
+    pub drat: Vec<QueryProof>,
+    /// The queries (their indices in [`queries`]) decided by enumeration: they have no proof;
+    /// the enumeration is its own certificate (re-run it to check).
+    pub enumerated_queries: Vec<usize>,
     /// Unsafe patterns (enumeration) and clauses (SAT) the input constraints over several
     /// inputs ruled out, each by an exact Farkas combination over the pattern's input cell.
     pub input_lemmas: usize,
@@ -129,13 +131,24 @@ impl SatReport {
             lemmas: 0,
             checked_by: Vec::new(),
             drat: Vec::new(),
-            drat_lemmas: Vec::new(),
+            enumerated_queries: Vec::new(),
             input_lemmas: 0,
             size: Size::default(),
             variables: 0,
             clauses: 0,
         }
     }
+}
+
+/// The DRAT proof of one unsatisfiable query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryProof {
+    /// The query's index in [`queries`] (and in what `vera export --dimacs` writes).
+    pub query: usize,
+    pub drat: Vec<u8>,
+    /// The clauses the input constraints added to the query's CNF (see [`InputCells`]): the
+    /// proof refutes the CNF and these together.
+    pub lemmas: Vec<Vec<Lit>>,
 }
 
 /// One query of a property: an input box and the output conjunctions any of which is unsafe.
@@ -218,19 +231,19 @@ fn confirm(
     property: &Property,
     inputs: &crate::spec::InputPolytope,
     x: &[f64],
-) -> Result<SatReport, VerifyError> {
+) -> Result<Verdict, VerifyError> {
     let exact: Vec<BigRational> = x
         .iter()
         .filter_map(|v| BigRational::from_float(*v))
         .collect();
     let r = replay(net, property, &inputs.bounds, &exact)?;
     if r.confirmed() {
-        return Ok(SatReport::with(Verdict::Violated(Box::new(r))));
+        return Ok(Verdict::Violated(Box::new(r)));
     }
     log::error!("sat: a counterexample failed replay at {x:?}");
     let why = "the SAT engine's counterexample failed replay: not confirmed both in float32 \
                and exactly (a tie within rounding, or a bug in the encoding)";
-    Ok(SatReport::with(Verdict::Unknown(why.into())))
+    Ok(Verdict::Unknown(why.into()))
 }
 
 /// What an enumeration of one query found: the verdict, the patterns run, and the unsafe
@@ -308,7 +321,7 @@ fn by_enumeration(
             } else {
                 decode(bnn, ins, |j| bits[j])
             };
-            (confirm(net, property, q.inputs, &x)?.verdict, 0)
+            (confirm(net, property, q.inputs, &x)?, 0)
         }
     };
     Ok(Some(ByEnumeration {
@@ -322,7 +335,8 @@ fn by_enumeration(
 /// what the engine cannot encode is `Unknown` with the reason. Every unsatisfiable query's
 /// DRAT proof is checked by [`check_rup`] (and, with varisat, by varisat's own checker while
 /// solving); a proof that fails makes the verdict unknown, one too large for vera's checker
-/// is counted as unchecked by it.
+/// is counted as unchecked by it. Whatever the verdict, the report counts the queries begun
+/// (their sizes, patterns and proofs), so an "unknown" still says what it was working on.
 pub fn decide(
     net: &Network,
     property: &Property,
@@ -339,9 +353,10 @@ pub fn decide(
     }
     let mut report = SatReport::with(Verdict::Holds);
     let mut checked_by: Option<Vec<&'static str>> = None;
-    for q in queries(property) {
+    for (index, q) in queries(property).iter().enumerate() {
         if budget.exhausted() {
-            return Ok(SatReport::with(Verdict::Unknown("timeout".into())));
+            report.verdict = Verdict::Unknown("timeout".into());
+            break;
         }
         let here;
         let bnn = match &whole {
@@ -351,180 +366,230 @@ pub fn decide(
                     here = b;
                     &here
                 }
-                Err(Unsupported(why)) => return Ok(SatReport::with(Verdict::Unknown(why))),
+                Err(Unsupported(why)) => {
+                    report.verdict = Verdict::Unknown(why);
+                    break;
+                }
             },
         };
-        let ins = match inputs(bnn, &q.inputs.bounds) {
-            Ok(i) => i,
-            Err(Unsupported(why)) => {
-                return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))
-            }
-        };
-        // A small CNF is decided by the SAT solver even when the box could be enumerated.
-        let enumerate = enumerable(&ins, options);
-        let mut small = None;
-        if enumerate
-            && ins.patterns() > 1u64 << SAT_FIRST_ABOVE
-            && options.sat_first_up_to_clauses > 0
-        {
-            match Encoding::within(
-                bnn,
-                &q.inputs.bounds,
-                &q.unsafe_outputs,
-                options.sat_first_up_to_clauses,
-            ) {
-                Ok(e) => small = e,
-                Err(Unsupported(why)) => {
-                    return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))
-                }
-            }
+        let ended = decide_query(net, property, bnn, q, index, budget, options, &mut report)?;
+        if let Some(others) = ended.checked_by {
+            checked_by = Some(match checked_by {
+                None => others,
+                Some(c) => c.into_iter().filter(|n| others.contains(n)).collect(),
+            });
         }
-        if enumerate && small.is_none() {
-            let found = by_enumeration(net, property, bnn, &ins, &q, budget, options.threads)?;
-            match found.map(|f| (f.verdict, f.patterns, f.ruled_out)) {
-                Some((Verdict::Holds, patterns, ruled_out)) => {
-                    report.queries += 1;
-                    report.size.free_inputs += ins.free();
-                    report.enumerated += 1;
-                    report.patterns += patterns;
-                    report.input_lemmas += ruled_out;
-                    continue;
-                }
-                Some((verdict, _, _)) => return Ok(SatReport::with(verdict)),
-                // Too many patterns after all: the SAT solver decides it.
-                None => {}
-            }
+        if let Some(verdict) = ended.verdict {
+            report.verdict = verdict;
+            break;
         }
-        let enc = match small.map_or_else(|| encode_query(bnn, &q), Ok) {
-            Ok(e) => e,
-            Err(Unsupported(why)) => {
-                return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))
-            }
-        };
-        report.queries += 1;
-        report.size.free_inputs += enc.size.free_inputs;
-        report.size.fixed_neurons += enc.size.fixed_neurons;
-        report.size.hidden_neurons += enc.size.hidden_neurons;
-        report.variables += enc.formula.var_count();
-        report.clauses += enc.formula.len();
-        let mut solver = backend(options.solver, true).map_err(engine_error)?;
-        solver.add_formula(&enc.formula);
-        // With input constraints over several inputs, each model's input cell is checked
-        // against them; an empty one adds its clause, and the solver goes on. A solver that
-        // writes a proof takes no clauses after a solve (varisat's DRAT cannot say so), so
-        // the search goes on without one, and a last solve of the CNF with every lemma
-        // gives the proof.
-        let cells = InputCells::new(bnn, &enc.inputs, &q.inputs.constraints);
-        let mut lemmas: Vec<Vec<Lit>> = Vec::new();
-        let mut answer = loop {
-            let answer = solver.solve(&[], budget).map_err(engine_error)?;
-            let Answer::Sat(model) = &answer else {
-                break answer;
-            };
-            if q.inputs.constraints.is_empty() {
-                break answer;
-            }
-            let value = |j: usize| match enc.inputs.bits[j].lit {
-                Bit::Const(b) => b,
-                Bit::Var(l) => encode::model_value(model, l),
-            };
-            match cells.check(value) {
-                Cell::Point(x) => return confirm(net, property, q.inputs, &x),
-                Cell::Undecided(why) => {
-                    return Ok(SatReport::with(Verdict::Unknown(format!("sat: {why}"))))
-                }
-                Cell::Empty(clause) => {
-                    lemmas.push(clause);
-                    if lemmas.len() == 1 {
-                        solver = backend(options.solver, false).map_err(engine_error)?;
-                        solver.add_formula(&with_lemmas(&enc.formula, &lemmas));
-                    } else {
-                        solver.add_formula(&with_lemmas(
-                            &CnfFormula::new(),
-                            &lemmas[lemmas.len() - 1..],
-                        ));
-                    }
-                }
-            }
-            if budget.exhausted() {
-                return Ok(SatReport::with(Verdict::Unknown("timeout".into())));
-            }
-        };
-        let refuted = with_lemmas(&enc.formula, &lemmas);
-        if answer == Answer::Unsat && !lemmas.is_empty() {
-            solver = backend(options.solver, true).map_err(engine_error)?;
-            solver.add_formula(&refuted);
-            answer = solver.solve(&[], budget).map_err(engine_error)?;
-            if let Answer::Sat(_) = answer {
-                let why =
-                    "sat: the CNF with its input lemmas was unsatisfiable and then not (a bug)";
-                log::error!("{why}");
-                return Ok(SatReport::with(Verdict::Unknown(why.into())));
-            }
-        }
-        report.input_lemmas += lemmas.len();
-        log::debug!(
-            "sat: query over {} disjuncts: {} free inputs, {}/{} neurons fixed, {} variables, {} clauses: {:?}",
-            q.unsafe_outputs.len(),
-            enc.size.free_inputs,
-            enc.size.fixed_neurons,
-            enc.size.hidden_neurons,
-            enc.formula.var_count(),
-            enc.formula.len(),
-            match &answer { Answer::Sat(_) => "sat", Answer::Unsat => "unsat", Answer::Unknown(_) => "unknown" }
-        );
-        let model = match answer {
-            Answer::Unknown(why) => return Ok(SatReport::with(Verdict::Unknown(why))),
-            Answer::Sat(model) => model,
-            Answer::Unsat => {
-                let proof = solver
-                    .take_proof()
-                    .map_err(engine_error)?
-                    .unwrap_or_default();
-                report.proofs += 1;
-                let others = solver.proof_checked_by().to_vec();
-                checked_by = Some(match checked_by {
-                    None => others.clone(),
-                    Some(c) => c.into_iter().filter(|n| others.contains(n)).collect(),
-                });
-                match check_rup_within(&refuted, &proof, budget) {
-                    RupCheck::Checked { lemmas } => {
-                        report.checked += 1;
-                        report.lemmas += lemmas;
-                    }
-                    RupCheck::TooLarge { lemmas } => {
-                        log::info!(
-                            "sat: vera's checker gave up on a proof of {lemmas} lemmas (size or \
-                             time limit)"
-                        );
-                        if others.is_empty() {
-                            // No checker has checked this proof: no "holds" without one.
-                            let why = format!(
-                                "timeout: {}'s proof of unsatisfiability could not be checked \
-                                 within the budget",
-                                solver.name()
-                            );
-                            return Ok(SatReport::with(Verdict::Unknown(why)));
-                        }
-                    }
-                    RupCheck::Failed(why) => {
-                        log::error!("sat: {}'s proof does not check: {why}", solver.name());
-                        let why = format!(
-                            "the SAT solver's proof of unsatisfiability does not check: {why}"
-                        );
-                        return Ok(SatReport::with(Verdict::Unknown(why)));
-                    }
-                }
-                if options.keep_proofs {
-                    report.drat.push(proof);
-                    report.drat_lemmas.push(lemmas);
-                }
-                continue;
-            }
-        };
-        let x = enc.decode(bnn, &model);
-        return confirm(net, property, q.inputs, &x);
     }
     report.checked_by = checked_by.unwrap_or_default();
     Ok(report)
+}
+
+/// How one query ended: `verdict` when it decides the property (violated, or unknown),
+/// `None` when it is unsatisfiable; `checked_by`, the checkers that checked its proof besides
+/// vera's (when it has one).
+struct QueryEnd {
+    verdict: Option<Verdict>,
+    checked_by: Option<Vec<&'static str>>,
+}
+
+impl QueryEnd {
+    fn with(verdict: Verdict) -> QueryEnd {
+        QueryEnd {
+            verdict: Some(verdict),
+            checked_by: None,
+        }
+    }
+
+    fn unsat(checked_by: Option<Vec<&'static str>>) -> QueryEnd {
+        QueryEnd {
+            verdict: None,
+            checked_by,
+        }
+    }
+}
+
+/// Decides query number `index` of `property` ([`queries`]) on its folded network `bnn`,
+/// by enumeration or by the SAT solver, adding what it did to `report`.
+#[allow(clippy::too_many_arguments)]
+fn decide_query(
+    net: &Network,
+    property: &Property,
+    bnn: &Bnn,
+    q: &Query,
+    index: usize,
+    budget: &Budget,
+    options: &SatOptions,
+    report: &mut SatReport,
+) -> Result<QueryEnd, VerifyError> {
+    let unknown = |why: String| Ok(QueryEnd::with(Verdict::Unknown(why)));
+    let ins = match inputs(bnn, &q.inputs.bounds) {
+        Ok(i) => i,
+        Err(Unsupported(why)) => return unknown(format!("sat: {why}")),
+    };
+    // A small CNF is decided by the SAT solver even when the box could be enumerated.
+    let enumerate = enumerable(&ins, options);
+    let mut small = None;
+    if enumerate && ins.patterns() > 1u64 << SAT_FIRST_ABOVE && options.sat_first_up_to_clauses > 0
+    {
+        match Encoding::within(
+            bnn,
+            &q.inputs.bounds,
+            &q.unsafe_outputs,
+            options.sat_first_up_to_clauses,
+        ) {
+            Ok(e) => small = e,
+            Err(Unsupported(why)) => return unknown(format!("sat: {why}")),
+        }
+    }
+    if enumerate && small.is_none() {
+        if let Some(found) = by_enumeration(net, property, bnn, &ins, q, budget, options.threads)? {
+            let fixed = encode::fixed_by_box(bnn, &ins);
+            report.queries += 1;
+            if !matches!(found.verdict, Verdict::Unknown(_)) {
+                report.enumerated += 1;
+            }
+            if found.verdict == Verdict::Holds {
+                report.enumerated_queries.push(index);
+            }
+            report.size.free_inputs += ins.free();
+            report.size.fixed_neurons += fixed.fixed_neurons;
+            report.size.hidden_neurons += fixed.hidden_neurons;
+            report.patterns += found.patterns;
+            report.input_lemmas += found.ruled_out;
+            return Ok(match found.verdict {
+                Verdict::Holds => QueryEnd::unsat(None),
+                verdict => QueryEnd::with(verdict),
+            });
+        }
+        // Too many patterns after all: the SAT solver decides it.
+    }
+    let enc = match small.map_or_else(|| encode_query(bnn, q), Ok) {
+        Ok(e) => e,
+        Err(Unsupported(why)) => return unknown(format!("sat: {why}")),
+    };
+    report.queries += 1;
+    report.size.free_inputs += enc.size.free_inputs;
+    report.size.fixed_neurons += enc.size.fixed_neurons;
+    report.size.hidden_neurons += enc.size.hidden_neurons;
+    report.variables += enc.formula.var_count();
+    report.clauses += enc.formula.len();
+    let mut solver = backend(options.solver, true).map_err(engine_error)?;
+    solver.add_formula(&enc.formula);
+    // With input constraints over several inputs, each model's input cell is checked
+    // against them; an empty one adds its clause, and the solver goes on. A solver that
+    // writes a proof takes no clauses after a solve (varisat's DRAT cannot say so), so
+    // the search goes on without one, and a last solve of the CNF with every lemma
+    // gives the proof.
+    let cells = InputCells::new(bnn, &enc.inputs, &q.inputs.constraints);
+    let mut lemmas: Vec<Vec<Lit>> = Vec::new();
+    let mut answer = loop {
+        let answer = solver.solve(&[], budget).map_err(engine_error)?;
+        let Answer::Sat(model) = &answer else {
+            break answer;
+        };
+        if q.inputs.constraints.is_empty() {
+            break answer;
+        }
+        let value = |j: usize| match enc.inputs.bits[j].lit {
+            Bit::Const(b) => b,
+            Bit::Var(l) => encode::model_value(model, l),
+        };
+        match cells.check(value) {
+            Cell::Point(x) => {
+                report.input_lemmas += lemmas.len();
+                return Ok(QueryEnd::with(confirm(net, property, q.inputs, &x)?));
+            }
+            Cell::Undecided(why) => return unknown(format!("sat: {why}")),
+            Cell::Empty(clause) => {
+                lemmas.push(clause);
+                if lemmas.len() == 1 {
+                    solver = backend(options.solver, false).map_err(engine_error)?;
+                    solver.add_formula(&with_lemmas(&enc.formula, &lemmas));
+                } else {
+                    solver.add_formula(&with_lemmas(
+                        &CnfFormula::new(),
+                        &lemmas[lemmas.len() - 1..],
+                    ));
+                }
+            }
+        }
+        if budget.exhausted() {
+            report.input_lemmas += lemmas.len();
+            return unknown("timeout".into());
+        }
+    };
+    let refuted = with_lemmas(&enc.formula, &lemmas);
+    if answer == Answer::Unsat && !lemmas.is_empty() {
+        solver = backend(options.solver, true).map_err(engine_error)?;
+        solver.add_formula(&refuted);
+        answer = solver.solve(&[], budget).map_err(engine_error)?;
+        if let Answer::Sat(_) = answer {
+            let why = "sat: the CNF with its input lemmas was unsatisfiable and then not (a bug)";
+            log::error!("{why}");
+            return unknown(why.into());
+        }
+    }
+    report.input_lemmas += lemmas.len();
+    log::debug!(
+        "sat: query over {} disjuncts: {} free inputs, {}/{} neurons fixed, {} variables, {} clauses: {:?}",
+        q.unsafe_outputs.len(),
+        enc.size.free_inputs,
+        enc.size.fixed_neurons,
+        enc.size.hidden_neurons,
+        enc.formula.var_count(),
+        enc.formula.len(),
+        match &answer { Answer::Sat(_) => "sat", Answer::Unsat => "unsat", Answer::Unknown(_) => "unknown" }
+    );
+    let model = match answer {
+        Answer::Unknown(why) => return unknown(why),
+        Answer::Sat(model) => model,
+        Answer::Unsat => {
+            let proof = solver
+                .take_proof()
+                .map_err(engine_error)?
+                .unwrap_or_default();
+            report.proofs += 1;
+            let others = solver.proof_checked_by().to_vec();
+            match check_rup_within(&refuted, &proof, budget) {
+                RupCheck::Checked { lemmas } => {
+                    report.checked += 1;
+                    report.lemmas += lemmas;
+                }
+                RupCheck::TooLarge { lemmas } => {
+                    log::info!(
+                        "sat: vera's checker gave up on a proof of {lemmas} lemmas (size or time \
+                         limit)"
+                    );
+                    if others.is_empty() {
+                        // No checker has checked this proof: no "holds" without one.
+                        return unknown(format!(
+                            "timeout: {}'s proof of unsatisfiability could not be checked \
+                             within the budget",
+                            solver.name()
+                        ));
+                    }
+                }
+                RupCheck::Failed(why) => {
+                    log::error!("sat: {}'s proof does not check: {why}", solver.name());
+                    return unknown(format!(
+                        "the SAT solver's proof of unsatisfiability does not check: {why}"
+                    ));
+                }
+            }
+            if options.keep_proofs {
+                report.drat.push(QueryProof {
+                    query: index,
+                    drat: proof,
+                    lemmas,
+                });
+            }
+            return Ok(QueryEnd::unsat(Some(others)));
+        }
+    };
+    let x = enc.decode(bnn, &model);
+    Ok(QueryEnd::with(confirm(net, property, q.inputs, &x)?))
 }

@@ -52,8 +52,10 @@ pub struct VerifyArgs {
     pub json: bool,
     /// Binarised networks: when the property holds, write the SAT solver's DRAT proof of
     /// each query's CNF here (the CNF is what `vera export NET PROP --dimacs F` writes; a
-    /// property with several queries gets FILE, FILE.2, FILE.3, ...). Nothing is written for
-    /// any other verdict.
+    /// property with several queries gets FILE, FILE.2, FILE.3, ... for queries 1, 2, 3, ...,
+    /// as export numbers their CNFs). A query decided by enumerating its free inputs has no
+    /// proof file (the enumeration is the certificate; `sat.enumerated_queries` lists them).
+    /// Nothing is written for any other verdict.
     #[arg(long, value_name = "FILE")]
     pub proof: Option<PathBuf>,
 }
@@ -318,16 +320,16 @@ fn write_proofs(outcome: &Outcome, file: &Path) -> anyhow::Result<Vec<PathBuf>> 
         return Ok(vec![]);
     }
     let mut written = Vec::new();
-    for (k, drat) in sat.drat.iter().enumerate() {
-        let target = numbered(file, k);
-        write_atomically(&target, drat)?;
+    for proof in &sat.drat {
+        // Numbered by query, as `vera export --dimacs` numbers the CNFs the proofs refute.
+        let target = numbered(file, proof.query);
+        write_atomically(&target, &proof.drat)?;
         written.push(target.clone());
-        let lemmas = sat.drat_lemmas.get(k).map_or(&[][..], Vec::as_slice);
-        if !lemmas.is_empty() {
+        if !proof.lemmas.is_empty() {
             let mut name = target.as_os_str().to_owned();
             name.push(".lemmas");
             let target = PathBuf::from(name);
-            write_atomically(&target, lemmas_text(lemmas).as_bytes())?;
+            write_atomically(&target, lemmas_text(&proof.lemmas).as_bytes())?;
             written.push(target);
         }
     }
@@ -399,6 +401,7 @@ pub fn outcome_json(outcome: &Outcome) -> Value {
         j["sat"] = json!({
             "queries": sat.queries,
             "enumerated": sat.enumerated,
+            "enumerated_queries": sat.enumerated_queries.iter().map(|k| k + 1).collect::<Vec<_>>(),
             "patterns": sat.patterns,
             "free_inputs": sat.size.free_inputs,
             "fixed_neurons": sat.size.fixed_neurons,
@@ -483,6 +486,17 @@ pub fn run(args: &VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         for p in &proofs {
             println!("proof     wrote {}", p.display());
+        }
+        if let (Some(file), Some(sat), Verdict::Holds) =
+            (&args.proof, &outcome.sat, &outcome.verdict)
+        {
+            for &k in &sat.enumerated_queries {
+                println!(
+                    "proof     none for query {} ({}): enumerated, which re-running checks",
+                    k + 1,
+                    numbered(file, k).display()
+                );
+            }
         }
     }
     Ok(ExitCode::from(match outcome.verdict {
