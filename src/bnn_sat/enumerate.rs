@@ -90,7 +90,7 @@ impl PackedSum {
 
 /// The network prepared for enumeration: the first hidden layer by fan-out from the inputs
 /// (updated incrementally as inputs flip), the later layers and the logits as packed sums.
-struct Prepared<'a> {
+pub(super) struct Prepared<'a> {
     bnn: &'a Bnn,
     /// `fan[i]`: (first-layer neuron, coefficient, its slot in [`Prepared::free_first`]) for
     /// each neuron reading input bit i that the box leaves free (the others never flip).
@@ -103,7 +103,7 @@ struct Prepared<'a> {
 }
 
 impl<'a> Prepared<'a> {
-    fn new(bnn: &'a Bnn, inputs: &InputBits) -> Prepared<'a> {
+    pub(super) fn new(bnn: &'a Bnn, inputs: &InputBits) -> Prepared<'a> {
         let mut fan = vec![Vec::new(); bnn.inputs.len()];
         let mut free_first = Vec::new();
         if let Some(first) = bnn.hidden.first() {
@@ -169,9 +169,9 @@ fn pack(bits: impl Iterator<Item = bool>, width: usize) -> Vec<u64> {
 
 /// One worker's state: the inputs, the first layer's sums, and the first layer's bits the
 /// outputs were last computed for.
-struct State<'a, 'b> {
+pub(super) struct State<'a, 'b> {
     net: &'b Prepared<'a>,
-    inputs: Vec<bool>,
+    pub(super) inputs: Vec<bool>,
     sums: Vec<i64>,
     /// The first layer's bits, packed, as the inputs set them now.
     first: Vec<u64>,
@@ -180,7 +180,7 @@ struct State<'a, 'b> {
     key: Vec<u64>,
     /// The bits of each later hidden layer, as last computed.
     later: Vec<Vec<u64>>,
-    logits: Vec<f64>,
+    pub(super) logits: Vec<f64>,
 }
 
 fn logit_value(l: &Logit, p: i64, precision: Precision) -> f64 {
@@ -189,7 +189,7 @@ fn logit_value(l: &Logit, p: i64, precision: Precision) -> f64 {
 }
 
 impl<'a, 'b> State<'a, 'b> {
-    fn new(net: &'b Prepared<'a>, inputs: Vec<bool>) -> State<'a, 'b> {
+    pub(super) fn new(net: &'b Prepared<'a>, inputs: Vec<bool>) -> State<'a, 'b> {
         let bnn = net.bnn;
         let sums: Vec<i64> = bnn
             .hidden
@@ -224,7 +224,7 @@ impl<'a, 'b> State<'a, 'b> {
 
     /// The logits from the first layer's bits through the packed layers; a layer whose bits
     /// come out as they were last time stops the pass (nothing after it changes).
-    fn outputs(&mut self) {
+    pub(super) fn outputs(&mut self) {
         let bnn = self.net.bnn;
         for (l, layer) in self.net.later.iter().enumerate() {
             let below = if l == 0 {
@@ -257,7 +257,7 @@ impl<'a, 'b> State<'a, 'b> {
 
     /// Flips input `i`, updating the first layer's sums and bits (not the outputs); true
     /// when some first-layer bit changed. Without hidden layers the inputs are the bits.
-    fn flip_input(&mut self, i: usize) -> bool {
+    pub(super) fn flip_input(&mut self, i: usize) -> bool {
         self.inputs[i] = !self.inputs[i];
         if self.net.bnn.hidden.is_empty() {
             self.first[i / 64] ^= 1 << (i % 64);
@@ -280,16 +280,26 @@ impl<'a, 'b> State<'a, 'b> {
 
 /// An output atom with its coefficients and bound in f64 (computed once), and the exact atom
 /// for the rare values too close to call in f64.
-struct Atom<'a> {
+pub(super) struct Atom<'a> {
     terms: Vec<(usize, f64)>,
     bound: f64,
     exact: &'a crate::spec::LinearConstraint,
 }
 
 impl Atom<'_> {
+    /// How far the logits `y` are from satisfying the atom, in f64 (at most about 0 when
+    /// they do): the score a search for an unsafe pattern lowers; [`Atom::holds`] decides.
+    pub(super) fn shortfall(&self, y: &[f64]) -> f64 {
+        let lhs: f64 = self.terms.iter().map(|&(j, c)| c * y[j]).sum();
+        match self.exact.relation() {
+            Relation::Le => lhs - self.bound,
+            Relation::Ge => self.bound - lhs,
+        }
+    }
+
     /// Whether the logits `y` satisfy the atom, decided exactly: in f64 when the margin is far
     /// beyond its rounding, in rationals otherwise.
-    fn holds(&self, y: &[f64]) -> bool {
+    pub(super) fn holds(&self, y: &[f64]) -> bool {
         let (mut lhs, mut scale) = (0.0f64, 0.0f64);
         for &(j, c) in &self.terms {
             lhs += c * y[j];
@@ -316,7 +326,7 @@ impl Atom<'_> {
     }
 }
 
-fn atoms<'a>(conj: &'a OutputConjunction) -> Vec<Atom<'a>> {
+pub(super) fn atoms<'a>(conj: &'a OutputConjunction) -> Vec<Atom<'a>> {
     conj.atoms
         .iter()
         .map(|a| Atom {

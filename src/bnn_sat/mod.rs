@@ -5,6 +5,7 @@
 //! constraints over several inputs are checked lazily on each model's input cell
 //! ([`InputCells`]).
 
+mod corner_search;
 mod encode;
 mod enumerate;
 mod first_layer_patterns;
@@ -14,6 +15,7 @@ mod rup;
 mod solver;
 mod totalizer;
 
+pub use corner_search::corner_search;
 pub use encode::{
     decode, fixed_by_box, inputs, Bit, Encoding, Input, InputBits, Size, Unsupported,
 };
@@ -31,6 +33,7 @@ use crate::replay::replay;
 use crate::spec::{InputBox, OutputConjunction, Property};
 use crate::verify::{Verdict, VerifyError};
 use num_rational::BigRational;
+use std::time::Duration;
 use varisat::{CnfFormula, ExtendFormula, Lit};
 
 /// How the SAT engine runs.
@@ -88,6 +91,16 @@ pub const FIRST_LAYER_ABOVE: usize = 22;
 /// while their first-layer patterns are found in 1 to 33 s ([`first_layer_patterns`]).
 pub const DEFAULT_ENUMERATE_UP_TO: usize = 40;
 
+/// How long [`corner_search`] may look for a witness before a query that would be expensive
+/// (enumerated through its first-layer patterns, or a CNF of more than
+/// [`SatOptions::sat_first_up_to_clauses`] clauses). Measured on benchmarks/bnn: on the dense
+/// EEV model at 10 pixel levels, boxes leaving 75 to 104 inputs free, it finds the witnesses
+/// that a minute of SAT solving and the float falsifier do not, within milliseconds.
+pub const CORNER_SEARCH_TIME: Duration = Duration::from_millis(250);
+
+/// Restarts of [`corner_search`] per query at most (within [`CORNER_SEARCH_TIME`]).
+pub const CORNER_SEARCH_RESTARTS: usize = 64;
+
 /// What the SAT engine found, and the proofs behind a "holds".
 #[derive(Debug, Clone, PartialEq)]
 pub struct SatReport {
@@ -113,6 +126,10 @@ pub struct SatReport {
     /// Unsafe patterns (enumeration) and clauses (SAT) the input constraints over several
     /// inputs ruled out, each by an exact Farkas combination over the pattern's input cell.
     pub input_lemmas: usize,
+    /// Queries searched by [`corner_search`] before the exact decision (the ones that would
+    /// be expensive), and whether that search found the witness.
+    pub corner_searches: usize,
+    pub corner_search_found: bool,
     /// Encoding sizes summed over the queries.
     pub size: Size,
     pub variables: usize,
@@ -133,6 +150,8 @@ impl SatReport {
             drat: Vec::new(),
             enumerated_queries: Vec::new(),
             input_lemmas: 0,
+            corner_searches: 0,
+            corner_search_found: false,
             size: Size::default(),
             variables: 0,
             clauses: 0,
@@ -445,6 +464,39 @@ fn decide_query(
             Err(Unsupported(why)) => return unknown(format!("sat: {why}")),
         }
     }
+    let mut searched = false;
+    let mut search_corners = |report: &mut SatReport| -> Result<Option<QueryEnd>, VerifyError> {
+        if searched || !q.inputs.constraints.is_empty() {
+            return Ok(None);
+        }
+        searched = true;
+        report.corner_searches += 1;
+        let slice = budget.at_most(CORNER_SEARCH_TIME);
+        let seed = index as u64;
+        let found = corner_search(
+            bnn,
+            &ins,
+            &q.unsafe_outputs,
+            &slice,
+            CORNER_SEARCH_RESTARTS,
+            seed,
+        );
+        let Some(bits) = found else {
+            return Ok(None);
+        };
+        log::debug!(
+            "sat: the corner search found an unsafe pattern of query {}",
+            index + 1
+        );
+        report.corner_search_found = true;
+        let x = decode(bnn, &ins, |j| bits[j]);
+        Ok(Some(QueryEnd::with(confirm(net, property, q.inputs, &x)?)))
+    };
+    if enumerate && small.is_none() && ins.patterns() > 1u64 << FIRST_LAYER_ABOVE {
+        if let Some(end) = search_corners(report)? {
+            return Ok(end);
+        }
+    }
     if enumerate && small.is_none() {
         if let Some(found) = by_enumeration(net, property, bnn, &ins, q, budget, options.threads)? {
             let fixed = encode::fixed_by_box(bnn, &ins);
@@ -471,6 +523,15 @@ fn decide_query(
         Ok(e) => e,
         Err(Unsupported(why)) => return unknown(format!("sat: {why}")),
     };
+    if enc.formula.len() > options.sat_first_up_to_clauses {
+        if let Some(end) = search_corners(report)? {
+            report.queries += 1;
+            report.size.free_inputs += enc.size.free_inputs;
+            report.size.fixed_neurons += enc.size.fixed_neurons;
+            report.size.hidden_neurons += enc.size.hidden_neurons;
+            return Ok(end);
+        }
+    }
     report.queries += 1;
     report.size.free_inputs += enc.size.free_inputs;
     report.size.fixed_neurons += enc.size.fixed_neurons;

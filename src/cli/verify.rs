@@ -412,6 +412,8 @@ pub fn outcome_json(outcome: &Outcome) -> Value {
             "proofs_checked_by_vera": sat.checked,
             "lemmas_checked": sat.lemmas,
             "input_lemmas": sat.input_lemmas,
+            "corner_searches": sat.corner_searches,
+            "corner_search_found": sat.corner_search_found,
             "proof_checked": sat.proofs > 0 && !checked_by.is_empty(),
             "checked_by": checked_by,
         });
