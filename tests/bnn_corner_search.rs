@@ -103,4 +103,3 @@ fn cli_the_dense_eev_model_at_ten_levels_is_violated_by_a_corner() {
         "{v}"
     );
 }
-

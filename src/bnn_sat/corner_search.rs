@@ -24,6 +24,13 @@ use rand::{Rng, SeedableRng};
 /// Sideways moves (to a pattern of equal score) allowed in a row before a restart.
 pub const SIDEWAYS: usize = 8;
 
+/// Every this many restarts starts from a random pattern; the others kick the lowest local
+/// minimum so far (iterated local search).
+const FRESH_EVERY: usize = 4;
+
+/// A kick moves this fraction (1/n) of the free inputs, at least 2, to random levels.
+const KICK_FRACTION: usize = 10;
+
 /// Moves per restart at most (each one evaluates every input's other levels).
 const MOVES_PER_RESTART: usize = 400;
 
@@ -56,13 +63,41 @@ pub fn corner_search(
         .iter()
         .map(|i| matches!(i.lit, Bit::Const(true)))
         .collect();
-    for _ in 0..restarts {
+    // The lowest local minimum so far: most restarts kick it rather than start afresh.
+    let mut best_minimum: Option<(f64, Vec<usize>)> = None;
+    for restart in 0..restarts {
         if budget.exhausted() {
             return None;
         }
-        // A random level per input: bits 0..level of its group set.
+        // A random level per input (bits 0..level of its group set), or the best minimum
+        // with a few inputs moved at random.
         let mut x = start.clone();
-        let mut levels: Vec<usize> = groups.iter().map(|g| rng.gen_range(0..=g.len())).collect();
+        let mut levels: Vec<usize> = match &best_minimum {
+            Some((_, levels)) if restart % FRESH_EVERY != 0 => {
+                let mut levels = levels.clone();
+                let kicks = (groups.len() / KICK_FRACTION).max(2);
+                for _ in 0..kicks {
+                    let g = rng.gen_range(0..groups.len());
+                    levels[g] = rng.gen_range(0..=groups[g].len());
+                }
+                levels
+            }
+            // First the box's midpoint (the centre of an unclipped ball): the input an
+            // attack starts from.
+            _ if restart == 0 => groups
+                .iter()
+                .map(|g| {
+                    g.iter()
+                        .filter(|&&j| {
+                            let b = &inputs.bits[j];
+                            let (lo, hi) = inputs.ranges[b.input];
+                            b.bit.fires(f64::from((0.5 * (lo + hi)) as f32))
+                        })
+                        .count()
+                })
+                .collect(),
+            _ => groups.iter().map(|g| rng.gen_range(0..=g.len())).collect(),
+        };
         for (g, &level) in groups.iter().zip(&levels) {
             for &j in &g[..level] {
                 x[j] = true;
@@ -124,6 +159,9 @@ pub fn corner_search(
             if budget.exhausted() {
                 return None;
             }
+        }
+        if best_minimum.as_ref().is_none_or(|(b, _)| current < *b) {
+            best_minimum = Some((current, levels));
         }
     }
     None
