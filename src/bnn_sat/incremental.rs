@@ -8,7 +8,10 @@
 
 use super::encode::{decode, inputs, model_value, Bit, Encoding, Input, Unsupported};
 use super::solver::{backend, Answer, Backend};
-use super::{by_enumeration, confirm, engine_error, enumerable, fold, queries, SatOptions};
+use super::{
+    by_enumeration, confirm, corner_witness, engine_error, enumerable, fold, queries, SatOptions,
+    FIRST_LAYER_ABOVE,
+};
 use crate::bnn::Bnn;
 use crate::engine::Budget;
 use crate::network::Network;
@@ -41,6 +44,8 @@ pub struct Incremental<'a> {
     /// Solves answered under assumptions by a kept solver, and CNFs built.
     pub reused: usize,
     pub encoded: usize,
+    /// Boxes searched by the corner search first.
+    pub corner_searches: usize,
 }
 
 /// Whether every point of `inner` lies in `outer` (bounds compared exactly).
@@ -88,6 +93,7 @@ impl<'a> Incremental<'a> {
             kept: None,
             reused: 0,
             encoded: 0,
+            corner_searches: 0,
         })
     }
 
@@ -122,17 +128,33 @@ impl<'a> Incremental<'a> {
             Ok(i) => i,
             Err(Unsupported(why)) => return Ok(Verdict::Unknown(format!("sat: {why}"))),
         };
-        if enumerable(&here, &self.options) {
+        let enumerate = enumerable(&here, &self.options);
+        let reusable = self
+            .kept
+            .as_ref()
+            .is_some_and(|k| contains(&k.region, region));
+        // A box that is expensive to decide (the dynamic programme, or a new CNF over more
+        // inputs than enumeration takes) is first searched for a witness.
+        let expensive = if enumerate {
+            here.patterns() > 1u64 << FIRST_LAYER_ABOVE
+        } else {
+            !reusable
+        };
+        if expensive {
+            self.corner_searches += 1;
+            let seed = self.corner_searches as u64;
+            if let Some(v) = corner_witness(self.net, property, bnn, &here, q, budget, seed)? {
+                return Ok(v);
+            }
+        }
+        if enumerate {
             let threads = self.options.threads;
             if let Some(found) = by_enumeration(self.net, property, bnn, &here, q, budget, threads)?
             {
                 return Ok(found.verdict);
             }
         }
-        let mut reusable = self
-            .kept
-            .as_ref()
-            .is_some_and(|k| contains(&k.region, region));
+        let mut reusable = reusable;
         let mut fresh = None;
         if let Some(k) = self.kept.as_ref().filter(|_| reusable) {
             // A box whose own CNF is much smaller than the kept one is encoded afresh.
