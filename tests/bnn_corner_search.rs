@@ -77,7 +77,8 @@ fn on_quantised_inputs_it_moves_between_grid_levels() {
 
 /// The dense EEV model around held-out digit 4 (label 7) at 10 pixel levels leaves 75 inputs
 /// free: beyond enumeration, a CNF a minute of SAT solving did not settle, and the float
-/// falsifier found nothing in 20 s; the corner search finds a witness, which is replayed.
+/// falsifier found nothing in 20 s; the default engine's corner search finds a witness, which
+/// is replayed.
 #[test]
 fn cli_the_dense_eev_model_at_ten_levels_is_violated_by_a_corner() {
     let text = digit_robustness_text(&mnist_digit(4), 10.0 / 255.0, 7, "");
@@ -88,13 +89,21 @@ fn cli_the_dense_eev_model_at_ten_levels_is_violated_by_a_corner() {
         "verify",
         "benchmarks/bnn/models/eev_mlp.onnx",
         prop.to_str().unwrap(),
-        "--engine",
-        "sat",
+        "--threads",
+        "2",
         "--timeout",
         "30",
         "--json",
     ]);
     assert_eq!(v["verdict"], "violated", "{v}");
+    // The default engine sends a BNN to the SAT engine alone: no float falsifier beside it.
+    let parts: Vec<&str> = v["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["part"].as_str().unwrap())
+        .collect();
+    assert_eq!(parts, ["sat"], "{v}");
     assert_eq!(v["sat"]["free_inputs"], 75, "{v}");
     assert_eq!(v["sat"]["corner_search_found"], true, "{v}");
     assert_eq!(
