@@ -224,7 +224,7 @@ def main():
             for row in csv.DictReader(f):
                 labels[int(row["index"])] = int(row["label"])
         print(f"\nmin-eps (vera robustness --min-eps --step 1/255 --clip 0,1 --max-eps {args.max_eps}/255, "
-              f"timeout {args.timeout:g} s):")
+              f"timeout {args.timeout:g} s; per digit: status, min-eps, robust up to, adversarial at, in levels):")
         times = []
         for d in digits[: args.min_eps]:
             cmd = [VERA, "robustness", model, "--center", f"centers/digit{d}.txt", "--label",
@@ -236,7 +236,8 @@ def main():
             wall = time.monotonic() - t
             try:
                 j = json.loads(p.stdout)
-                what = j["status"], j.get("min_eps_steps"), j.get("robust_up_to_steps")
+                what = (j["status"], j.get("min_eps_steps"), j.get("robust_up_to_steps"),
+                        j.get("adversarial_at_steps"))
                 if j["status"] == "min_eps":
                     with open(os.path.join(HERE, "centers", f"digit{d}.txt")) as f:
                         c = [float(v) for v in f.read().split()]
