@@ -64,7 +64,8 @@ pub struct VerifyArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Args)]
 pub struct EngineArgs {
     /// The engine: auto (attack, then a falsifier thread racing the DPLL(T) search, Z3
-    /// where the DPLL(T) engine gives up), or one engine alone after a first attack.
+    /// where the DPLL(T) engine gives up; the SAT engine for binarised networks), or one
+    /// engine alone after a first attack.
     #[arg(long, value_enum, default_value_t = EngineChoice::Auto)]
     pub engine: EngineChoice,
     /// Threads for `--engine auto` (default: every core): one falsifier and the rest search,
@@ -230,7 +231,8 @@ fn bnn_z3_outcome(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum EngineChoice {
     /// The portfolio: a first attack, then a falsifier thread racing the DPLL(T) search (on
-    /// a pool of threads with several), Z3 where the DPLL(T) engine gives up.
+    /// a pool of threads with several), Z3 where the DPLL(T) engine gives up; binarised
+    /// networks go to the SAT engine alone.
     Auto,
     /// vera's DPLL(T) search: input bisection and ReLU splits over bound propagation and its
     /// own simplex, with conflict clauses (exact answers).
@@ -239,8 +241,8 @@ pub enum EngineChoice {
     /// binarised networks, Z3 alone on the folded network (pseudo-Boolean neurons, exact
     /// logits), no attack first: an independent check of the SAT engine.
     Z3,
-    /// Binarised networks: folded to integers and decided by SAT (`--sat-solver`), after a
-    /// first attack (what auto does for them).
+    /// Binarised networks: folded to integers and decided by SAT (`--sat-solver`) or by
+    /// enumeration, with its own corner search for witnesses (what auto does for them).
     Sat,
 }
 
