@@ -17,7 +17,7 @@ use vera::dpllt::DplltEngine;
 use vera::engine::Budget;
 use vera::network::{Affine, LayerKind, Matrix, Network, Precision, Provenance};
 use vera::robustness::{Clip, MinEps, Options, Status};
-use vera::verify::verify;
+use vera::verify::{verify, Verdict};
 
 /// A network whose margin is known in closed form: with `h0 = relu(c0 − x0)` and
 /// `h1 = relu(x1 − c1)`, output `label` is `b − a·h0 − c·h1` and every other output is 0.
@@ -715,4 +715,47 @@ fn options_reject_what_has_no_meaning() {
         hi: BigRational::zero(),
     };
     assert!(Options::stepped(q(1, 10), one, Some(empty)).is_err());
+}
+
+/// A procedure that cannot decide the balls of 8 steps and more: the search goes on below
+/// the undecided ball and still closes the bracket at the planted minimum (5 steps).
+#[test]
+fn an_undecided_ball_leaves_the_smaller_ones_to_decide() {
+    let p = Planted {
+        a: 1.0,
+        c: 1.0,
+        b: 1.0,
+        center: [0.0, 0.0],
+        label: 0,
+        outputs: 2,
+    };
+    let options = Options::stepped(q(1, 10), q(2, 1), None).unwrap();
+    assert_eq!(p.min_steps(&options), Some(5));
+    let net = p.network();
+    let center = exact(&p.center);
+    let hard = q(8, 10);
+    let answer = MinEps::search(
+        &net,
+        &center,
+        0,
+        &options,
+        &Budget::unlimited(),
+        |prop, b| {
+            let radius = prop.cases()[0].inputs.polytopes[0].bounds.upper[0].clone();
+            if radius.is_some_and(|r| r >= hard) {
+                return Ok(Verdict::Unknown("planted: too hard".into()));
+            }
+            verify(&net, prop, &DplltEngine::default(), b).map(|o| o.verdict)
+        },
+    )
+    .unwrap();
+    assert_eq!(answer.min_steps(), Some(5), "{:?}", answer.probes);
+    assert_eq!(answer.status, Status::Closed);
+    let undecided: Vec<u64> = answer
+        .probes
+        .iter()
+        .filter(|p| p.verdict == "unknown")
+        .map(|p| p.steps)
+        .collect();
+    assert_eq!(undecided, [8], "{:?}", answer.probes);
 }

@@ -4,9 +4,11 @@
 //! so if no input within ε is misclassified, none within a smaller radius is either, and a
 //! misclassified input within ε stays one within every larger radius. [`MinEps::search`]
 //! exploits this: radii are multiples `k·step` of a rational step (an exact grid, or a grid
-//! as fine as a tolerance), probed upward `k = 1, 2, 4, 8, …` until a counterexample appears,
-//! then bisected. Each probe is one call of a decision procedure on the property "some input
-//! in the ball is misclassified" ([`ball::misclassification_property`]).
+//! as fine as a tolerance), probed upward `k = 1, 2, 4, 8, …` until a counterexample appears (or
+//! a probe is undecided), then bisected below it; each probe gets at most half the time
+//! left, so an undecided ball leaves time for the smaller ones. Each probe is one call of a
+//! decision procedure on the property "some input in the ball is misclassified"
+//! ([`ball::misclassification_property`]).
 //!
 //! # The seam: any decision procedure
 //!
@@ -50,4 +52,4 @@ mod search;
 pub use ball::Clip;
 pub use center::{parse_center, read_center, CenterError};
 pub use options::{InvalidOptions, Options};
-pub use search::{MinEps, Probe, SearchError, Status, Witness};
+pub use search::{MinEps, Probe, SearchError, Status, Witness, PROBE_SHARE};

@@ -1,4 +1,4 @@
-//! The search itself: a check of the centre, an exponential probe upward over step counts, then bisection of the bracket, each probe one decision.
+//! The search itself: a check of the centre, an exponential probe upward over step counts, then bisection below the witness and below any undecided radius, each probe one decision.
 
 use super::ball::{ball_box, misclassification_property};
 use super::options::Options;
@@ -10,6 +10,9 @@ use crate::verify::Verdict;
 use num_rational::BigRational;
 use num_traits::{Signed, Zero};
 use std::time::{Duration, Instant};
+
+/// A probe gets at most 1/this of the time left (see [`MinEps::search`]).
+pub const PROBE_SHARE: u32 = 2;
 
 /// One decision the search asked for (or, at 0 steps, the replay of the centre).
 #[derive(Debug, Clone, PartialEq)]
@@ -99,8 +102,9 @@ impl MinEps {
     /// one radius per probe with what is left of `budget`.
     ///
     /// `decide` may be any sound decision procedure (see the [module docs](super) for the
-    /// seam): its `Holds` is trusted, its witnesses are checked. An undecided probe ends the
-    /// search with the bracket found so far, never a guess.
+    /// seam): its `Holds` is trusted, its witnesses are checked. Each probe gets at most
+    /// 1/[`PROBE_SHARE`] of the time left; an undecided probe narrows the search to the
+    /// balls below it, and the search ends with the bracket found, never a guess.
     pub fn search<E>(
         net: &Network,
         center: &[BigRational],
@@ -192,7 +196,10 @@ impl<E, D: FnMut(&Property, &Budget) -> Result<Verdict, E>> Run<'_, D> {
         // large (expensive) radius only when the answer is large.
         let max = self.options.max_steps;
         let mut k = 1u64;
-        let mut hi = loop {
+        // The witness's radius, and the smallest radius a probe left undecided (with why).
+        let mut hi: Option<u64> = None;
+        let mut ceiling: Option<(u64, String)> = None;
+        loop {
             let probe = k.min(max);
             match self.probe(probe)? {
                 Finding::Robust if probe == max => {
@@ -200,30 +207,48 @@ impl<E, D: FnMut(&Property, &Budget) -> Result<Verdict, E>> Run<'_, D> {
                     return Ok(());
                 }
                 Finding::Robust => k = probe.saturating_mul(2),
-                Finding::Adversarial(w) => break self.found(w),
-                Finding::Undecided(why) => return self.stop(why),
-            }
-        };
-        // Bisection of (lo, hi]: robust at lo (proven, or assumed 0 only as a search bound).
-        loop {
-            let lo = self.answer.robust_steps.unwrap_or(0);
-            if hi <= lo + 1 {
-                break;
-            }
-            let mid = lo + (hi - lo) / 2;
-            match self.probe(mid)? {
-                Finding::Robust => {}
-                Finding::Adversarial(w) => hi = self.found(w),
-                Finding::Undecided(why) => return self.stop(why),
+                Finding::Adversarial(w) => {
+                    hi = Some(self.found(w));
+                    break;
+                }
+                Finding::Undecided(why) => {
+                    ceiling = Some((probe, why));
+                    break;
+                }
             }
         }
-        if self.answer.robust_steps == Some(hi - 1) {
-            self.answer.status = Status::Closed;
-        } else {
-            let why = open
-                .take()
-                .unwrap_or_else(|| "robustness below the witness's radius is unproven".into());
-            self.answer.status = Status::Open(why);
+        // Bisection below the witness (robust at lo, proven, or assumed 0 only as a search
+        // bound) and below an undecided radius: a ball smaller than one the procedure could
+        // not decide is often decidable, and a witness there with the radius below it proven
+        // closes the bracket all the same.
+        loop {
+            let lo = self.answer.robust_steps.unwrap_or(0);
+            let upper = match (hi, &ceiling) {
+                (Some(h), Some((c, _))) => h.min(*c),
+                (Some(h), None) => h,
+                (None, Some((c, _))) => *c,
+                (None, None) => break,
+            };
+            if upper <= lo + 1 || self.budget.exhausted() {
+                break;
+            }
+            let mid = lo + (upper - lo) / 2;
+            match self.probe(mid)? {
+                Finding::Robust => {}
+                Finding::Adversarial(w) => hi = Some(self.found(w)),
+                Finding::Undecided(why) => ceiling = Some((mid, why)),
+            }
+        }
+        let lo = self.answer.robust_steps;
+        match (hi, ceiling) {
+            (Some(h), _) if lo == Some(h - 1) => self.answer.status = Status::Closed,
+            (_, Some((_, why))) => return self.stop(why),
+            _ => {
+                let why = open
+                    .take()
+                    .unwrap_or_else(|| "robustness below the witness's radius is unproven".into());
+                self.answer.status = Status::Open(why);
+            }
         }
         Ok(())
     }
@@ -274,7 +299,13 @@ impl<E, D: FnMut(&Property, &Budget) -> Result<Verdict, E>> Run<'_, D> {
             &radius,
             clip,
         )?;
-        let verdict = (self.decide)(&property, self.budget).map_err(SearchError::Decide)?;
+        // At most a share of the time left, so that an undecided probe leaves time for the
+        // smaller balls below it.
+        let slice = match self.budget.remaining() {
+            Some(left) => self.budget.at_most(left / PROBE_SHARE),
+            None => self.budget.clone(),
+        };
+        let verdict = (self.decide)(&property, &slice).map_err(SearchError::Decide)?;
         let bounds = ball_box(self.center, &radius, clip);
         let finding = match verdict {
             Verdict::Holds => Finding::Robust,
