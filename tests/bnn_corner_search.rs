@@ -6,10 +6,9 @@
 mod common;
 
 use common::bnn_case::{
-    corner_oracle, digit_robustness_text, grid_oracle, mnist_digit, random_case, random_grid_case,
-    violated_in_f32, BnnCase,
+    corner_oracle, grid_oracle, random_case, random_grid_case, verify_digit, violated_in_f32,
+    BnnCase,
 };
-use common::vera_json;
 use vera::bnn_sat::{corner_search, decode, fold, inputs, queries};
 use vera::engine::Budget;
 
@@ -81,20 +80,8 @@ fn on_quantised_inputs_it_moves_between_grid_levels() {
 /// is replayed.
 #[test]
 fn cli_the_dense_eev_model_at_ten_levels_is_violated_by_a_corner() {
-    let text = digit_robustness_text(&mnist_digit(4), 10.0 / 255.0, 7, "");
-    let dir = tempfile::tempdir().unwrap();
-    let prop = dir.path().join("digit4_eps10.vnnlib");
-    std::fs::write(&prop, text).unwrap();
-    let v = vera_json(&[
-        "verify",
-        "benchmarks/bnn/models/eev_mlp.onnx",
-        prop.to_str().unwrap(),
-        "--threads",
-        "2",
-        "--timeout",
-        "30",
-        "--json",
-    ]);
+    let model = "benchmarks/bnn/models/eev_mlp.onnx";
+    let v = verify_digit(model, 4, 10.0, 7, &["--threads", "2", "--timeout", "30"]);
     assert_eq!(v["verdict"], "violated", "{v}");
     // The default engine sends a BNN to the SAT engine alone: no float falsifier beside it.
     let parts: Vec<&str> = v["parts"]

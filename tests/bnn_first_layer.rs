@@ -7,11 +7,9 @@
 
 mod common;
 
-use common::bnn_case::{
-    box_text, corner_oracle, digit_robustness_text, mnist_digit, violated_in_f32,
-};
+use common::bnn_case::{box_text, corner_oracle, verify_digit, violated_in_f32};
 use common::generate::{random_bnn, random_quantised_bnn};
-use common::{vera_json, Sampler};
+use common::Sampler;
 use std::collections::HashSet;
 use vera::bnn::Bnn;
 use vera::bnn_sat::{
@@ -198,23 +196,15 @@ fn enumeration_through_the_first_layer_agrees_with_the_walk_and_the_corners() {
     assert!(safe >= 20 && unsafe_ >= 20, "{safe} safe, {unsafe_} unsafe");
 }
 
+/// The dense EEV model.
+const DENSE: &str = "benchmarks/bnn/models/eev_mlp.onnx";
+
 /// The dense EEV model around held-out digit 7 (label 2) at 3 pixel levels: 24 inputs free,
 /// 2^24 input patterns, a CNF of millions of clauses; decided by enumeration through the
 /// first layer's patterns.
 #[test]
 fn cli_the_dense_eev_model_at_three_levels_holds_by_enumeration() {
-    let text = digit_robustness_text(&mnist_digit(7), 3.0 / 255.0, 2, "");
-    let dir = tempfile::tempdir().unwrap();
-    let prop = dir.path().join("digit7_eps3.vnnlib");
-    std::fs::write(&prop, text).unwrap();
-    let v = vera_json(&[
-        "verify",
-        "benchmarks/bnn/models/eev_mlp.onnx",
-        prop.to_str().unwrap(),
-        "--engine",
-        "sat",
-        "--json",
-    ]);
+    let v = verify_digit(DENSE, 7, 3.0, 2, &["--engine", "sat"]);
     assert_eq!(v["verdict"], "holds", "{v}");
     assert_eq!(v["sat"]["enumerated"], 1, "{v}");
     assert_eq!(v["sat"]["free_inputs"], 24, "{v}");
@@ -226,18 +216,7 @@ fn cli_the_dense_eev_model_at_three_levels_holds_by_enumeration() {
 /// working on (the box's free inputs and the neurons it fixes), not zeros.
 #[test]
 fn cli_an_undecided_box_reports_what_it_was_working_on() {
-    let text = digit_robustness_text(&mnist_digit(1), 5.0 / 255.0, 5, "");
-    let dir = tempfile::tempdir().unwrap();
-    let prop = dir.path().join("digit1_eps5.vnnlib");
-    std::fs::write(&prop, text).unwrap();
-    let v = vera_json(&[
-        "verify",
-        "benchmarks/bnn/models/eev_mlp.onnx",
-        prop.to_str().unwrap(),
-        "--timeout",
-        "1",
-        "--json",
-    ]);
+    let v = verify_digit(DENSE, 1, 5.0, 5, &["--timeout", "1"]);
     assert_eq!(v["verdict"], "unknown", "{v}");
     assert_eq!(v["reason"], "timeout", "{v}");
     assert_eq!(v["sat"]["queries"], 1, "{v}");

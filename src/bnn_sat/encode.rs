@@ -4,7 +4,7 @@
 //! float tail of each logit executed exactly for every count it can take.
 
 use super::totalizer;
-use crate::bnn::{Bnn, InputBit, IntegerSum, Logit, Rule};
+use crate::bnn::{Bnn, InputBit, IntegerSum, Logit, Neuron, Rule};
 use crate::network::Precision;
 use crate::spec::{InputBox, LinearConstraint, OutputConjunction, Relation};
 use num_rational::BigRational;
@@ -109,52 +109,59 @@ pub struct Size {
     pub hidden_neurons: usize,
 }
 
-/// The hidden neurons the box alone fixes, by the constant propagation the encoding does
-/// (a neuron is fixed when its sum's range over its free bits lies on one side of its
-/// threshold): [`Size`] of a query that is enumerated rather than encoded.
-pub fn fixed_by_box(bnn: &Bnn, inputs: &InputBits) -> Size {
-    let mut size = Size {
-        free_inputs: inputs.free(),
-        ..Size::default()
-    };
-    let mut bits: Vec<Option<bool>> = inputs
+impl std::ops::AddAssign for Size {
+    fn add_assign(&mut self, other: Size) {
+        self.free_inputs += other.free_inputs;
+        self.fixed_neurons += other.fixed_neurons;
+        self.hidden_neurons += other.hidden_neurons;
+    }
+}
+
+/// The input bits the box fixes (`Some`) and leaves free (`None`).
+pub(super) fn input_constants(inputs: &InputBits) -> Vec<Option<bool>> {
+    inputs
         .bits
         .iter()
         .map(|i| match i.lit {
             Bit::Const(b) => Some(b),
             Bit::Var(_) => None,
         })
-        .collect();
-    for layer in &bnn.hidden {
-        let next: Vec<Option<bool>> = layer
-            .iter()
-            .map(|n| {
-                let (mut low, mut high) = (n.sum.constant, n.sum.constant);
-                for &(j, c) in &n.sum.terms {
-                    match bits[j] {
-                        Some(true) => {
-                            low += c;
-                            high += c;
-                        }
-                        Some(false) => {}
-                        None => {
-                            low += c.min(0);
-                            high += c.max(0);
-                        }
-                    }
+        .collect()
+}
+
+/// The bits of `layer` that `below` (the layer under it, `None` where free) fixes: a neuron is
+/// fixed when its sum's range over the free bits lies on one side of its threshold, the
+/// constant propagation the encoding does.
+pub(super) fn layer_constants(layer: &[Neuron], below: &[Option<bool>]) -> Vec<Option<bool>> {
+    layer
+        .iter()
+        .map(|n| {
+            let (mut low, mut high) = (n.sum.constant, n.sum.constant);
+            for &(j, c) in &n.sum.terms {
+                match below[j] {
+                    Some(true) => (low, high) = (low + c, high + c),
+                    Some(false) => {}
+                    None => (low, high) = (low + c.min(0), high + c.max(0)),
                 }
-                let (at_low, at_high) = (n.rule.fires(low), n.rule.fires(high));
-                let fixed = match n.rule {
-                    Rule::Always(b) => Some(b),
-                    _ if at_low == at_high => Some(at_low),
-                    _ => None,
-                };
-                size.hidden_neurons += 1;
-                size.fixed_neurons += usize::from(fixed.is_some());
-                fixed
-            })
-            .collect();
-        bits = next;
+            }
+            let at_low = n.rule.fires(low);
+            (at_low == n.rule.fires(high)).then_some(at_low)
+        })
+        .collect()
+}
+
+/// The hidden neurons the box alone fixes ([`layer_constants`] layer by layer): [`Size`] of a
+/// query that is enumerated rather than encoded.
+pub fn fixed_by_box(bnn: &Bnn, inputs: &InputBits) -> Size {
+    let mut size = Size {
+        free_inputs: inputs.free(),
+        ..Size::default()
+    };
+    let mut bits = input_constants(inputs);
+    for layer in &bnn.hidden {
+        bits = layer_constants(layer, &bits);
+        size.hidden_neurons += bits.len();
+        size.fixed_neurons += bits.iter().filter(|b| b.is_some()).count();
     }
     size
 }

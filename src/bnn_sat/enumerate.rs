@@ -9,7 +9,7 @@
 //! among threads by the levels of the last inputs. An enumeration that finds nothing is its
 //! own certificate: it can be re-run.
 
-use super::encode::{Bit, InputBits};
+use super::encode::{input_constants, layer_constants, Bit, InputBits};
 use super::first_layer_patterns::{first_layer_patterns, FirstLayer};
 use crate::bnn::{Bnn, Logit};
 use crate::engine::Budget;
@@ -107,16 +107,9 @@ impl<'a> Prepared<'a> {
         let mut fan = vec![Vec::new(); bnn.inputs.len()];
         let mut free_first = Vec::new();
         if let Some(first) = bnn.hidden.first() {
+            let fixed = layer_constants(first, &input_constants(inputs));
             for (n, neuron) in first.iter().enumerate() {
-                let (mut lo, mut hi) = (neuron.sum.constant, neuron.sum.constant);
-                for &(j, c) in &neuron.sum.terms {
-                    match inputs.bits[j].lit {
-                        Bit::Const(true) => (lo, hi) = (lo + c, hi + c),
-                        Bit::Const(false) => {}
-                        Bit::Var(_) => (lo, hi) = (lo + c.min(0), hi + c.max(0)),
-                    }
-                }
-                if neuron.rule.fires(lo) == neuron.rule.fires(hi) {
+                if fixed[n].is_some() {
                     continue;
                 }
                 let slot = free_first.len();

@@ -512,17 +512,14 @@ fn decide_query(
     }
     if enumerate && small.is_none() {
         if let Some(found) = by_enumeration(net, property, bnn, &ins, q, budget, options.threads)? {
-            let fixed = encode::fixed_by_box(bnn, &ins);
             report.queries += 1;
+            report.size += encode::fixed_by_box(bnn, &ins);
             if !matches!(found.verdict, Verdict::Unknown(_)) {
                 report.enumerated += 1;
             }
             if found.verdict == Verdict::Holds {
                 report.enumerated_queries.push(index);
             }
-            report.size.free_inputs += ins.free();
-            report.size.fixed_neurons += fixed.fixed_neurons;
-            report.size.hidden_neurons += fixed.hidden_neurons;
             report.patterns += found.patterns;
             report.input_lemmas += found.ruled_out;
             return Ok(match found.verdict {
@@ -536,19 +533,13 @@ fn decide_query(
         Ok(e) => e,
         Err(Unsupported(why)) => return unknown(format!("sat: {why}")),
     };
+    report.queries += 1;
+    report.size += enc.size;
     if enc.formula.len() > options.sat_first_up_to_clauses {
         if let Some(end) = search_corners(report)? {
-            report.queries += 1;
-            report.size.free_inputs += enc.size.free_inputs;
-            report.size.fixed_neurons += enc.size.fixed_neurons;
-            report.size.hidden_neurons += enc.size.hidden_neurons;
             return Ok(end);
         }
     }
-    report.queries += 1;
-    report.size.free_inputs += enc.size.free_inputs;
-    report.size.fixed_neurons += enc.size.fixed_neurons;
-    report.size.hidden_neurons += enc.size.hidden_neurons;
     report.variables += enc.formula.var_count();
     report.clauses += enc.formula.len();
     let mut solver = backend(options.solver, true).map_err(engine_error)?;

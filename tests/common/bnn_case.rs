@@ -251,3 +251,22 @@ pub fn digit_robustness_text(center: &[f64], eps: f64, label: usize, extra: &str
     text += &format!("(assert (or {}))\n", others.join(" "));
     text
 }
+
+/// `vera verify MODEL PROP ARGS --json` on the robustness property of held-out MNIST digit
+/// `digit` (label `label`) at `levels` pixel levels, written to a temporary file.
+pub fn verify_digit(
+    model: &str,
+    digit: usize,
+    levels: f64,
+    label: usize,
+    args: &[&str],
+) -> serde_json::Value {
+    let text = digit_robustness_text(&mnist_digit(digit), levels / 255.0, label, "");
+    let dir = tempfile::tempdir().unwrap();
+    let prop = dir.path().join(format!("digit{digit}_eps{levels}.vnnlib"));
+    std::fs::write(&prop, text).unwrap();
+    let mut all = vec!["verify", model, prop.to_str().unwrap()];
+    all.extend_from_slice(args);
+    all.push("--json");
+    super::vera_json(&all)
+}
